@@ -1,0 +1,42 @@
+# tierdesk: `make run` starts the desk with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Pure modules (no Django inside) are checked with mypy --strict.
+STRICT := sla/calendar.py tickets/rules.py tierdesk/env.py tierdesk/signing.py infogerencia/pricing.py \
+	infogerencia/pdf.py triage/rules.py triage/probes.py notifications/mailparse.py
+
+.PHONY: run test venv catalogues lint check-migrations pytest clean messages
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
+		PYTHON=$$(scripts/find-python) || exit 1; \
+		echo "Creating the virtualenv with $$PYTHON"; \
+		rm -rf $(VENV); "$$PYTHON" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+catalogues: venv
+	@$(PY) scripts/compile_catalogues.py
+
+run: venv catalogues
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py load_demo
+	TIERDESK_EMAIL_BACKEND=console $(PY) manage.py run_desk
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/mypy --strict $$(ls $(STRICT) 2>/dev/null)
+
+check-migrations: venv
+	TIERDESK_DATA_DIR=$$(mktemp -d) $(PY) manage.py makemigrations --check --dry-run
+
+test: venv catalogues lint check-migrations
+	@scripts/run-tests

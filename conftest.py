@@ -1,0 +1,122 @@
+"""Shared fixtures: the guide's organisation and named people, built through the real actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+DEMO_PASSWORD = "a-long-test-password-1"
+
+
+@dataclass
+class Desk:
+    """The guide's levels and categories, and one person per role."""
+
+    lucia: Any  # customer lm4321-ovh, a dedicated server
+    pedro: Any  # customer pg2468-ovh, hosting + mail
+    other: Any  # another customer, to prove visibility rules
+    l1: Any
+    l2: Any
+    l2_commercial: Any
+    l3: Any
+    supervisor: Any
+    billing: Any
+    server: Any  # Lucía's dedicated server
+    hosting: Any  # Pedro's hosting
+    mail: Any  # Pedro's mail service
+    other_service: Any
+
+    def category(self, code: str):  # type: ignore[no-untyped-def]
+        from levels.models import Category
+
+        return Category.objects.get(code=code)
+
+    def level(self, code: str):  # type: ignore[no-untyped-def]
+        from levels.models import SupportLevel
+
+        return SupportLevel.objects.get(code=code)
+
+
+NOW = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)  # a Tuesday
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def desk(db) -> Desk:  # type: ignore[no-untyped-def]
+    from accounts.actions import create_customer, create_staff
+    from accounts.models import Role
+    from levels.models import SupportLevel, Team
+    from services.models import Endpoint, Service
+
+    if not SupportLevel.objects.exists():
+        call_command("loaddata", "guide", verbosity=0)
+
+    def customer(identifier: str, name: str, language: str = "es"):  # type: ignore[no-untyped-def]
+        return create_customer(
+            name=name,
+            email=f"{identifier}@example.com",
+            password=DEMO_PASSWORD,
+            identifier=identifier,
+            language=language,
+        )
+
+    def service(owner, reference: str, product: str, host: str, role: str = "server"):  # type: ignore[no-untyped-def]
+        item = Service.objects.create(organisation=owner.organisation, reference=reference, product=product)
+        Endpoint.objects.create(service=item, host=host, ports=[22, 80], role=role)
+        return item
+
+    def staff(username: str, role: Role, team: str | None = None):  # type: ignore[no-untyped-def]
+        person = create_staff(username=username, role=role, password=DEMO_PASSWORD, first_name=username)
+        if team:
+            Team.objects.get(code=team).members.add(person)
+        return person
+
+    lucia = customer("lm4321-ovh", "Lucía Martín")
+    pedro = customer("pg2468-ovh", "Pedro García")
+    other = customer("zz9999-ovh", "Otra Empresa", language="en")
+    return Desk(
+        lucia=lucia,
+        pedro=pedro,
+        other=other,
+        l1=staff("l1", Role.L1_TECHNICIAN, "l1-incidents"),
+        l2=staff("l2", Role.L2_TECHNICAL, "l2-technical"),
+        l2_commercial=staff("l2c", Role.L2_COMMERCIAL, "l2-commercial"),
+        l3=staff("l3", Role.L3_ADMINISTRATOR, "l3-managed"),
+        supervisor=staff("boss", Role.SUPERVISOR),
+        billing=staff("billing", Role.BILLING),
+        server=service(lucia, "ns3012345.ip-51-75-1.eu", "dedicated", "127.0.0.1"),
+        hosting=service(pedro, "ferreteriagarcia.es", "hosting", "127.0.0.1", "web"),
+        mail=service(pedro, "mail.ferreteriagarcia.es", "mail", "127.0.0.1", "mail"),
+        other_service=service(other, "other.example.com", "hosting", "127.0.0.1", "web"),
+    )
+
+
+@pytest.fixture
+def open_incident(desk: Desk, now: datetime):  # type: ignore[no-untyped-def]
+    """Lucía's server does not answer ping: an L1 incident from the Manager."""
+    from tickets import actions
+
+    def make(**overrides):  # type: ignore[no-untyped-def]
+        values = dict(
+            organisation=desk.lucia.organisation,
+            requester=desk.lucia,
+            service=desk.server,
+            category=desk.category("server_no_ping"),
+            subject="El servidor no responde",
+            body="No responde al ping desde las 03:00.",
+            channel="manager",
+            actor=desk.lucia,
+            now=now,
+        )
+        values.update(overrides)
+        return actions.open_ticket(**values)
+
+    return make

@@ -1,0 +1,287 @@
+"""Tickets, their conversation, attachments, links and audit trail.
+
+Rows here are written only through ``tickets/actions.py``; nothing else calls ``save()`` on a
+ticket. ``TicketEvent`` rows are never changed or deleted once written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, User
+from levels.models import Category, SupportLevel, Team, TicketKind
+from services.models import Service
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER)
+
+
+class Channel(models.TextChoices):
+    MANAGER = "manager", _("Manager")
+    DIRECT_LINK = "direct_link", _("Direct link")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    MONITORING = "monitoring", _("Monitoring")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class Sender(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    SUPPORT = "support", _("Support")
+    SYSTEM = "system", _("System")
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def visible_to(self, user: User | Any) -> TicketQuerySet:
+        """Tickets this person may see: their organisation's for a customer, all for staff."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_customer:
+            return self.filter(organisation_id=user.organisation_id)
+        if user.is_agent or user.is_superuser:
+            return self.all()
+        return self.none()
+
+    def active(self) -> TicketQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Ticket(models.Model):
+    """A request from a customer, on one level at a time, about one of their services."""
+
+    number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+        null=True,
+        blank=True,
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
+    )
+    level = models.ForeignKey(SupportLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="tickets")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=TicketKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.MANAGER)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        null=True,
+        blank=True,
+    )
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.SET_NULL, related_name="tickets", null=True, blank=True
+    )
+    last_message_from = models.CharField(
+        _("last message from"), max_length=10, choices=Sender.choices, default=Sender.CUSTOMER
+    )
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("last activity"))
+    first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    score_comment = models.TextField(_("score comment"), blank=True)
+    scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["level", "status", "created_at"], name="tickets_level_status_idx"),
+            models.Index(fields=["organisation", "-updated_at", "-id"], name="tickets_org_activity_idx"),
+            models.Index(fields=["assignee", "status"], name="tickets_assignee_status_idx"),
+            models.Index(fields=["status", "resolved_at"], name="tickets_status_resolved_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="tickets_ticket_score_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class Message(models.Model):
+    """One message of a ticket's conversation: public (the customer sees it) or an internal note."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="ticket_messages",
+        null=True,
+        blank=True,
+    )
+    sender = models.CharField(_("from"), max_length=10, choices=Sender.choices)
+    body = models.TextField(_("message"))
+    body_html = models.TextField(_("message (rendered)"), editable=False)
+    internal = models.BooleanField(_("internal note"), default=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.MANAGER)
+    created_at = models.DateTimeField(_("sent"))
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="tickets_message_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket.number} {self.sender} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.ticket.number}/{instance.token}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message, kept in Django's storage."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments", null=True
+    )
+    token = models.CharField(_("token"), max_length=32, unique=True)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("uploaded"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    INCIDENT_OPENED = "incident_opened", _("Incident opened from this ticket")
+    DUPLICATE = "duplicate", _("Duplicate of")
+    INTERVENTION = "intervention", _("Intervention requested")
+
+
+class TicketLink(models.Model):
+    """A link between two tickets, read from both ends (an L2 ticket and the L1 incident it opened)."""
+
+    source = models.ForeignKey(Ticket, verbose_name=_("from"), on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, verbose_name=_("to"), on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("kind"), max_length=20, choices=LinkKind.choices, default=LinkKind.RELATED)
+    created_at = models.DateTimeField(_("created"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="tickets_link_unique"),
+            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="tickets_link_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} -{self.kind}-> {self.target_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Opened")
+    MESSAGE = "message", _("Reply")
+    NOTE = "note", _("Internal note")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS = "status", _("Status changed")
+    TRANSFERRED = "transferred", _("Moved to another level")
+    LINKED = "linked", _("Linked")
+    REOPENED = "reopened", _("Reopened")
+    SCORED = "scored", _("Scored")
+    HANDED_OFF = "handed_off", _("Handed to commercial for a quote")
+    UPDATED = "updated", _("Updated")
+
+
+class ImmutableRowError(Exception):
+    """An audit event was about to be changed or deleted."""
+
+
+class TicketEvent(models.Model):
+    """One change to a ticket: who, when, what, and the values before and after. Never edited."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        related_name="ticket_events",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("what"), max_length=20, choices=EventKind.choices)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="tickets_event_ticket_idx"),
+            models.Index(fields=["kind", "created_at"], name="tickets_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableRowError("Ticket events are never changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableRowError("Ticket events are never deleted.")

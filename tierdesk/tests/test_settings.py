@@ -1,0 +1,68 @@
+"""Configuration from the environment: bad values stop start-up with a clear message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tierdesk.env import ConfigurationError, env_bool, env_int, env_list
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TIERDESK_")}
+    environment.update({"TIERDESK_DATA_DIR": env.pop("TIERDESK_DATA_DIR", tempfile.mkdtemp()), **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_helpers_name_the_variable_in_their_errors():
+    with pytest.raises(ConfigurationError, match="TIERDESK_X"):
+        env_bool("TIERDESK_X", False, environ={"TIERDESK_X": "maybe"})
+    with pytest.raises(ConfigurationError, match="below the minimum"):
+        env_int("TIERDESK_X", 1, minimum=5, environ={"TIERDESK_X": "2"})
+    assert env_list("TIERDESK_X", [], environ={"TIERDESK_X": "a, b,,c"}) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("TIERDESK_DATABASE_URL", "mysql://x", "TIERDESK_DATABASE_URL"),
+        ("TIERDESK_DEBUG", "perhaps", "TIERDESK_DEBUG"),
+        ("TIERDESK_TASK_BACKEND", "rq", "TIERDESK_TASK_BACKEND"),
+        ("TIERDESK_ATTACHMENT_MAX_BYTES", "ten", "TIERDESK_ATTACHMENT_MAX_BYTES"),
+    ],
+)
+def test_a_bad_value_stops_start_up_with_a_clear_message(variable, value, message):
+    result = run_manage("check", **{variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "ConfigurationError" in result.stderr
+
+
+def test_production_needs_a_secret_key():
+    result = run_manage("check", TIERDESK_DEBUG="false", TIERDESK_ALLOWED_HOSTS="desk.example.com")
+    assert result.returncode != 0
+    assert "TIERDESK_SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        TIERDESK_DEBUG="false",
+        TIERDESK_SECRET_KEY="k" * 20 + "-a-real-production-secret-0123456789abcdefghij",
+        TIERDESK_ALLOWED_HOSTS="desk.example.com",
+        TIERDESK_PUBLIC_URL="https://desk.example.com",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

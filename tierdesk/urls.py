@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tierdesk import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("accounts.urls")),
+    path("manager/", include("portal.urls")),
+    path("console/", include("console.urls")),
+    path("admin/", admin.site.urls),
+]
