@@ -450,7 +450,7 @@ def assign_ticket(ticket: Ticket, *, assignee: User | None, actor: User, now: da
     """Give the ticket to a member of staff of its level (or take it away with ``None``)."""
     now = _now(now)
     _require_level(actor, ticket)
-    ticket = Ticket.objects.select_for_update().select_related("level", "assignee").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("level", "assignee").get(pk=ticket.pk)
     if assignee is not None and not (
         assignee.is_active and assignee.is_agent and works_on(assignee, ticket.level.code)
     ):
@@ -473,7 +473,7 @@ def assign_ticket(ticket: Ticket, *, assignee: User | None, actor: User, now: da
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("level").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("level").get(pk=ticket.pk)
 
 
 @transaction.atomic

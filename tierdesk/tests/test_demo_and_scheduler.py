@@ -52,7 +52,7 @@ def test_two_schedulers_fire_each_slot_once(db):
 def test_counters_never_repeat_under_concurrent_callers():
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; the concurrent case is PostgreSQL's")
-    from django.db import close_old_connections, transaction
+    from django.db import transaction
 
     results: list[int] = []
     lock = threading.Lock()
@@ -64,7 +64,7 @@ def test_counters_never_repeat_under_concurrent_callers():
             with lock:
                 results.append(value)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=take) for _ in range(20)]
     for thread in threads:
