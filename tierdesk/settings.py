@@ -52,8 +52,13 @@ INSTALLED_APPS = [
     "services",
     "sla",
     "tickets",
+    "triage",
+    "infogerencia",
+    "guides",
+    "notifications",
     "portal",
     "console",
+    "api",
 ]
 
 MIDDLEWARE = [

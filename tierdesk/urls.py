@@ -9,5 +9,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("manager/", include("portal.urls")),
     path("console/", include("console.urls")),
+    path("guides/", include("guides.urls")),
+    path("triage/", include("triage.urls")),
+    path("infogerencia/", include("infogerencia.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
