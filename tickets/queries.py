@@ -47,12 +47,17 @@ def conversation(ticket: Ticket, user: Any) -> QuerySet[Message]:
 
 def linked_tickets(ticket: Ticket, user: Any) -> list[tuple[TicketLink, Ticket]]:
     """Links read from both ends, limited to tickets the person may see."""
-    visible = visible_tickets(user)
-    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
+    links = list(
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+        .select_related("source__level", "target__level")
+        .order_by("created_at", "id")
+    )
+    others = {link.target_id if link.source_id == ticket.pk else link.source_id for link in links}
+    visible = set(visible_tickets(user).filter(pk__in=others).values_list("pk", flat=True))
     result = []
     for link in links:
         other = link.target if link.source_id == ticket.pk else link.source
-        if visible.filter(pk=other.pk).exists():
+        if other.pk in visible:
             result.append((link, other))
     return result
 

@@ -384,6 +384,34 @@ class Command(BaseCommand):
             then="resolved",
         )
         actions.close_ticket(t, actor=s["l2.tecnico"], now=now - timedelta(hours=80))
+        t = open_(
+            "js3030-ovh", "vps-9f8e7d6c.vps.ovh.net", "change_dns", "Reverse DNS", "How do I set the reverse?", 30
+        )
+        actions.reply(
+            t, actor=s["l2.tecnico"], body="From the Manager: IP → reverse.", now=now - timedelta(hours=20),
+            then="resolved",
+        )  # fmt: skip
+        # L3: an intervention under way, one waiting for the customer's access, one done, one closed.
+        l3 = s["l3.admin"]
+        for subject, hours, steps in [
+            ("Intervención: instalar Zend Optimizer", 48, ["claim"]),
+            ("Intervención: reconfigurar multidominio", 72, ["claim", "wait"]),
+            ("Intervención: vaciar la cola de Qmail", 120, ["claim", "resolve"]),
+            ("Intervención: recompilar PHP 8.3", 400, ["claim", "resolve", "close"]),
+        ]:
+            t = open_(
+                "jn8642-ovh", "ns3098765.ip-51-75-1.eu", "intervention_other", subject,
+                "Intervención aceptada y pagada.", hours,
+            )  # fmt: skip
+            at = now - timedelta(hours=hours - 1)
+            if "claim" in steps:
+                actions.claim_ticket(t, actor=l3, now=at)
+            if "wait" in steps:
+                actions.reply(t, actor=l3, body="Necesitamos el acceso root.", now=at, then="waiting_customer")
+            if "resolve" in steps:
+                actions.reply(t, actor=l3, body="Intervención realizada.", now=at, then="resolved")
+            if "close" in steps:
+                actions.close_ticket(t, actor=c["jn8642-ovh"], now=at)
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
