@@ -25,7 +25,7 @@ def test_every_message_is_translated_with_the_same_placeholders(language):
         if not all(strings) or message.fuzzy:
             missing.append(ids[0])
             continue
-        if sorted(PLACEHOLDER.findall(ids[0])) != sorted(PLACEHOLDER.findall(strings[0])):
+        if sorted(PLACEHOLDER.findall(str(ids[0]))) != sorted(PLACEHOLDER.findall(str(strings[0]))):
             broken.append(ids[0])
     assert missing == [], f"{len(missing)} untranslated in {language}: {missing[:10]}"
     assert broken == [], f"placeholders differ in {language}: {broken[:10]}"
