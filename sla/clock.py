@@ -25,6 +25,7 @@ from typing import Any
 from sla.adapter import calendar_for
 from sla.calendar import Calendar, add_business_time, business_time_between
 from sla.models import BusinessCalendar, Outcome, SlaMeasurement, SlaPolicy
+from tickets.models import ACTIVE_STATUSES, EventKind, Sender, SlaClock, SlaState, Status, Ticket, TicketEvent
 
 ZERO = timedelta(0)
 _UTC_24_7 = Calendar.always_open("UTC")
@@ -76,8 +77,6 @@ def _at(calendar: Calendar, start: datetime, remaining: timedelta) -> datetime:
 
 def targets(ticket: Any, policy: SlaPolicy | None) -> tuple[timedelta | None, timedelta | None]:
     """(warning, target) of the running response promise."""
-    from tickets.models import SlaClock
-
     if policy is None:
         return None, None
     if ticket.sla_clock == SlaClock.FIRST_RESPONSE:
@@ -116,8 +115,6 @@ def next_check(ticket: Any) -> datetime | None:
 
 def derive(ticket: Any, rules: Rules) -> None:
     """Set the due times from the stored elapsed time and segment start (a pure function of them)."""
-    from tickets.models import SlaClock
-
     ticket.first_response_warn_at = ticket.first_response_due_at = None
     ticket.next_response_warn_at = ticket.next_response_due_at = None
     ticket.resolution_due_at = None
@@ -159,8 +156,6 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _running_state(ticket: Any) -> str:
-    from tickets.models import SlaState
-
     if ticket.sla_breached_at is not None:
         return SlaState.BREACHED
     if ticket.sla_warned_at is not None:
@@ -198,8 +193,6 @@ def start_response_clock(ticket: Any, rules: Rules, now: datetime, clock: str) -
 
 def start_level(ticket: Any, rules: Rules, now: datetime, *, paused: bool) -> None:
     """The ticket arrives on a level (opened or moved): a fresh first-response clock on its policy."""
-    from tickets.models import SlaClock, SlaState
-
     ticket.sla_policy_level = ticket.level.code
     ticket.sla_resolution_elapsed = ZERO
     ticket.sla_resolution_breached_at = None
@@ -217,8 +210,6 @@ def start_level(ticket: Any, rules: Rules, now: datetime, *, paused: bool) -> No
 
 def answer(ticket: Any, rules: Rules, now: datetime) -> None:
     """Staff answered publicly: the running response promise is met (or late)."""
-    from tickets.models import SlaClock, SlaState
-
     if not ticket.sla_clock:
         return
     checkpoint(ticket, rules.calendar, now)
@@ -231,8 +222,6 @@ def answer(ticket: Any, rules: Rules, now: datetime) -> None:
 
 def stop(ticket: Any, rules: Rules, now: datetime) -> None:
     """Resolved or closed: every clock stops; nothing is due."""
-    from tickets.models import SlaClock, SlaState
-
     checkpoint(ticket, rules.calendar, now)
     if ticket.sla_clock:
         _measure(ticket, rules, now, answered=False)
@@ -263,7 +252,6 @@ _HANDLED = {"created", "message", "status", "reopened", "transferred", "handed_o
 def on_ticket_event(ticket: Any, event: Any, now: datetime) -> None:
     """Move the clock for one audit event, inside the action's transaction."""
     from tickets.actions import works_on
-    from tickets.models import ACTIVE_STATUSES, EventKind, Sender, SlaClock, Status, Ticket, TicketEvent
 
     if event.kind not in _HANDLED:
         return
@@ -337,8 +325,6 @@ def recompute(ticket_id: int) -> bool:
     Idempotent: the result depends only on the stored elapsed time, segment start, calendar and
     policy. Must run inside a transaction.
     """
-    from tickets.models import Ticket
-
     ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
     if ticket is None or not ticket.is_active:
         return False

@@ -15,12 +15,28 @@ logger = logging.getLogger(__name__)
 RECOMPUTE_BATCH = 500
 
 
+SCAN_BATCH = 500
+SCAN_MAX_BATCHES = 20
+
+
 @task(queue_name="sla")
 def sla_scan() -> dict[str, int]:
-    """Fire every due warning and breach. Safe to run twice and from several workers at once."""
+    """Fire every due warning and breach. Safe to run twice and from several workers at once.
+
+    Handles up to ``SCAN_BATCH × SCAN_MAX_BATCHES`` tickets per run; each handled ticket leaves
+    the due set (its next check moves past ``now``), so the next batch is the next tickets.
+    """
     from sla.scan import scan
 
-    return scan(timezone.now())
+    now = timezone.now()
+    totals = {"tickets": 0, "warning": 0, "breach": 0, "resolution": 0}
+    for _ in range(SCAN_MAX_BATCHES):
+        counts = scan(now, SCAN_BATCH)
+        for key, value in counts.items():
+            totals[key] += value
+        if counts["tickets"] < SCAN_BATCH:
+            break
+    return totals
 
 
 @task(queue_name="sla")

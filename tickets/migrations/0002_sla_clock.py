@@ -2,6 +2,7 @@
 
 import datetime
 from django.conf import settings
+import django.db.models.functions.comparison
 from django.db import migrations, models
 
 
@@ -108,10 +109,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(condition=models.Q(('sla_next_check_at__isnull', False)), fields=['sla_next_check_at'], name='tickets_sla_next_check_idx'),
+            index=models.Index(condition=models.Q(('sla_next_check_at__isnull', False)), fields=['sla_next_check_at', 'id'], name='tickets_sla_next_check_idx'),
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['level', 'first_response_due_at'], name='tickets_level_first_due_idx'),
+            index=models.Index(models.F('level'), django.db.models.functions.comparison.Coalesce('first_response_due_at', 'next_response_due_at'), name='tickets_level_answer_due_idx'),
         ),
     ]
