@@ -98,7 +98,7 @@ def main() -> None:
     rows = (
         ("adapter + add_business_time, first run (fills the caches)", adapter_add, len(cases), 1),
         ("adapter + add_business_time, Madrid Mon-Fri, ES-MD holidays", adapter_add, len(cases), args.repeat),
-        ("clock.derive (warning + due + next check), Madrid", clock_derive, len(cases), args.repeat),
+        ("clock.derive per ticket (2 due times + next check), Madrid", clock_derive, len(cases), args.repeat),
         ("adapter cache miss (row edited) + add_business_time", cache_miss, len(misses), args.repeat),
     )
     for label, run, count, repeat in rows:

@@ -139,6 +139,17 @@ class TestTransfer:
         assert reload(ticket).first_response_due_at == madrid(2027, 3, 5, 15, 0)  # 24 h from Wed 09:00
 
 
+    def test_a_hand_off_for_a_quote_starts_a_fresh_clock_for_commercial(self, desk):
+        ticket = open_l2(desk, madrid(2027, 3, 2, 9, 0))
+        actions.hand_off_for_quote(ticket, actor=desk.l2, reason="Infogerencia", now=madrid(2027, 3, 3, 9, 0))
+        moved = reload(ticket)
+        assert moved.sla_policy_level == "L2"
+        assert moved.first_response_due_at == madrid(2027, 3, 5, 15, 0)  # 24 business hours from Wed 09:00
+        event = moved.events.get(kind=EventKind.SLA_CLOCK)
+        assert event.data["cause"] == "handed_off"
+        assert event.data["before"]["due_at"] == madrid(2027, 3, 4, 15, 0).astimezone(UTC).isoformat()
+
+
 class TestPausesSurviveChanges:
     def test_a_policy_change_during_a_pause_keeps_the_time_already_used(self, desk, open_incident, now):
         ticket = open_incident(now=now)  # L1, 24/7
