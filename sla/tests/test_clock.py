@@ -138,7 +138,6 @@ class TestTransfer:
         actions.reply(ticket, actor=desk.lucia, body="Aquí está", now=madrid(2027, 3, 3, 9, 0))
         assert reload(ticket).first_response_due_at == madrid(2027, 3, 5, 15, 0)  # 24 h from Wed 09:00
 
-
     def test_a_hand_off_for_a_quote_starts_a_fresh_clock_for_commercial(self, desk):
         ticket = open_l2(desk, madrid(2027, 3, 2, 9, 0))
         actions.hand_off_for_quote(ticket, actor=desk.l2, reason="Infogerencia", now=madrid(2027, 3, 3, 9, 0))
