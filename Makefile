@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Pure modules (no Django inside) are checked with mypy --strict.
-STRICT := sla/calendar.py tickets/rules.py tierdesk/env.py tierdesk/signing.py infogerencia/pricing.py \
+STRICT := sla/calendar.py sla/chart.py tickets/rules.py tierdesk/env.py tierdesk/signing.py infogerencia/pricing.py \
 	infogerencia/pdf.py triage/rules.py triage/probes.py notifications/mailparse.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages

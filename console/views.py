@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -32,7 +33,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         queries.visible_tickets(request.user)
         .filter(level=level, status__in=ACTIVE_STATUSES)
         .select_related("organisation", "service", "category", "assignee")
-        .order_by("created_at", "id")[:50]
+        .order_by(Coalesce("first_response_due_at", "next_response_due_at").asc(nulls_last=True), "created_at", "id")[
+            :50
+        ]
     )
     return render(
         request,

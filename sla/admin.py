@@ -1,13 +1,45 @@
-from django.contrib import admin
+from typing import Any
 
-from sla.models import BusinessCalendar, SlaPolicy
+from django.contrib import admin
+from django.http import HttpRequest
+
+from sla import actions
+from sla.models import BusinessCalendar, SlaMeasurement, SlaPolicy
 
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "time_zone", "always_open", "country", "subdivision"]
+    list_display = ["code", "name", "time_zone", "always_open", "country", "subdivision", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Validated by the model's clean() in the admin form; the action recomputes due times.
+        actions.save_calendar(obj, actor=request.user)
 
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["level", "first_response_warning", "first_response_target", "next_response_target"]
+    list_display = [
+        "level",
+        "first_response_warning",
+        "first_response_target",
+        "next_response_warning",
+        "next_response_target",
+        "resolution_target",
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        actions.save_policy(obj, actor=request.user)
+
+
+@admin.register(SlaMeasurement)
+class SlaMeasurementAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "level", "clock", "outcome", "started_at", "ended_at", "elapsed_seconds"]
+    list_filter = ["level", "clock", "outcome"]
+    raw_id_fields = ["ticket"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -6,10 +6,12 @@ ticket. ``TicketEvent`` rows are never changed or deleted once written.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
@@ -26,6 +28,24 @@ class Status(models.TextChoices):
 
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER)
+
+
+class SlaState(models.TextChoices):
+    """Where the ticket's response clock stands (``none``: no policy applies)."""
+
+    NONE = "", _("No target")
+    OK = "ok", _("On time")
+    WARNING = "warning", _("Answer due soon")
+    BREACHED = "breached", _("Target missed")
+    MET = "met", _("Answered on time")
+
+
+class SlaClock(models.TextChoices):
+    """Which response promise is running."""
+
+    NONE = "", _("None")
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
 
 
 class Channel(models.TextChoices):
@@ -116,6 +136,29 @@ class Ticket(models.Model):
     score_comment = models.TextField(_("score comment"), blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
 
+    # The SLA clock (written only by ``sla.clock``). Business time already consumed is kept in
+    # ``sla_elapsed``/``sla_resolution_elapsed``; the running segment starts at
+    # ``sla_segment_started_at`` (NULL while paused or stopped). Due times are derived from
+    # those two and the level's calendar and policy, never from ``created_at``, so a pause is
+    # never counted and never lost when the level, policy or calendar changes.
+    sla_policy_level = models.CharField(_("SLA policy of level"), max_length=2, blank=True)
+    sla_clock = models.CharField(_("response clock"), max_length=20, choices=SlaClock.choices, blank=True)
+    sla_state = models.CharField(_("SLA state"), max_length=10, choices=SlaState.choices, blank=True)
+    sla_started_at = models.DateTimeField(_("response clock started"), null=True, blank=True)
+    sla_segment_started_at = models.DateTimeField(_("clock running since"), null=True, blank=True)
+    sla_elapsed = models.DurationField(_("business time used (response)"), default=timedelta(0))
+    sla_resolution_elapsed = models.DurationField(_("business time used (resolution)"), default=timedelta(0))
+    sla_paused_at = models.DateTimeField(_("clock paused"), null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(_("first response: warning at"), null=True, blank=True)
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    next_response_warn_at = models.DateTimeField(_("next response: warning at"), null=True, blank=True)
+    next_response_due_at = models.DateTimeField(_("next response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    sla_warned_at = models.DateTimeField(_("SLA warning sent"), null=True, blank=True)
+    sla_breached_at = models.DateTimeField(_("SLA breach recorded"), null=True, blank=True)
+    sla_resolution_breached_at = models.DateTimeField(_("resolution breach recorded"), null=True, blank=True)
+    sla_next_check_at = models.DateTimeField(_("next SLA check"), null=True, blank=True)
+
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -127,6 +170,19 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "-updated_at", "-id"], name="tickets_org_activity_idx"),
             models.Index(fields=["assignee", "status"], name="tickets_assignee_status_idx"),
             models.Index(fields=["status", "resolved_at"], name="tickets_status_resolved_idx"),
+            # The SLA scan: "what is due for a warning or a breach now" is one range scan on this.
+            # The id is part of the key so the scan is an index-only scan on PostgreSQL too.
+            models.Index(
+                fields=["sla_next_check_at", "id"],
+                name="tickets_sla_next_check_idx",
+                condition=models.Q(sla_next_check_at__isnull=False),
+            ),
+            # The console queue: a level's tickets by when an answer is due.
+            models.Index(
+                models.F("level"),
+                Coalesce("first_response_due_at", "next_response_due_at"),
+                name="tickets_level_answer_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -244,6 +300,9 @@ class EventKind(models.TextChoices):
     SCORED = "scored", _("Scored")
     HANDED_OFF = "handed_off", _("Handed to commercial for a quote")
     UPDATED = "updated", _("Updated")
+    SLA_CLOCK = "sla_clock", _("SLA clock changed")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA target missed")
 
 
 class ImmutableRowError(Exception):

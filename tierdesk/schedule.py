@@ -14,8 +14,10 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from sla.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets
 
     return [
         Job("close_resolved_tickets", 3600, close_resolved_tickets),
+        Job("sla_scan", 60, sla_scan),
     ]

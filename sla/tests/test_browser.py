@@ -1,0 +1,73 @@
+"""Journey 1 in a real browser: Lucía sees when an answer is due, in her own time zone."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+def _session_cookie(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+@pytest.mark.browser
+def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident):
+    from playwright.sync_api import sync_playwright
+
+    from sla.scan import scan
+
+    desk.lucia.time_zone = "Atlantic/Canary"
+    desk.lucia.save(update_fields=["time_zone"])
+    opened = timezone.now() - timedelta(hours=2)
+    ticket = open_incident(now=opened)
+    due = (opened + timedelta(hours=6)).astimezone(ZoneInfo("Atlantic/Canary"))
+    scan(timezone.now())  # past the 1 h warning
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            for person, path, shot in (
+                (desk.lucia, reverse("portal:ticket", args=[ticket.number]), "sla-customer-ticket.png"),
+                (desk.l1, reverse("console:queue") + "?level=L1", "sla-console-queue.png"),
+            ):
+                context = browser.new_context()
+                cookie = _session_cookie(person)
+                context.add_cookies([{**cookie, "url": live_server.url}])
+                page = context.new_page()
+                page.goto(live_server.url + path)
+                page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+                text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
+                if person == desk.lucia:
+                    assert "An answer is due by" in text
+                    assert "Atlantic/Canary" in text
+                    stamp = page.get_attribute(".sla-clock time", "datetime")
+                    assert stamp is not None and datetime.fromisoformat(stamp) == due
+                    assert datetime.fromisoformat(stamp).utcoffset() == due.utcoffset()
+                else:
+                    assert f"#{ticket.number}" in text
+                    assert "Due soon" in text
+                context.close()
+        finally:
+            browser.close()
