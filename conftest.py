@@ -44,6 +44,12 @@ class Desk:
 NOW = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)  # a Tuesday
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_chooses(settings):  # type: ignore[no-untyped-def]
+    """The desk speaks Spanish by default; tests read in English unless they pick a language."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def now() -> datetime:
     return NOW
