@@ -81,6 +81,9 @@ def monitoring_alert(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         logger.exception("monitoring alert %s could not be stored", payload.alert_id)
         return _error(503, "temporarily_unavailable", "Try again shortly.")
+    except Exception:  # noqa: BLE001 - the monitor retries on 503; the error is logged for us
+        logger.exception("monitoring alert %s failed", payload.alert_id)
+        return _error(503, "temporarily_unavailable", "Try again shortly.")
     return JsonResponse(outcome.as_dict(), status=201 if outcome.result == "opened" else 200)
 
 
