@@ -100,6 +100,17 @@ def evidence_for(ticket: Ticket, user: Any) -> Evidence:
     return evidence
 
 
+def flagged_runs() -> QuerySet[ProbeRun]:
+    """Runs waiting for a technician on tickets still active, oldest first (bounded)."""
+    from tickets.models import ACTIVE_STATUSES
+
+    return (
+        ProbeRun.objects.filter(needs_human=True, ticket__status__in=ACTIVE_STATUSES)
+        .select_related("ticket__organisation", "ticket__service", "ticket__level", "ticket__category")
+        .order_by("created_at", "id")[:50]
+    )
+
+
 def outages_page(status: str | None = None) -> QuerySet[Outage]:
     qs = Outage.objects.order_by("-started_at", "-id")
     if status in OutageStatus.values:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("tickets/<int:number>/", views.ticket_triage, name="ticket"),
     path("tickets/<int:number>/rerun/", views.rerun, name="rerun"),
     path("tickets/<int:number>/runs/<int:run_id>/override/", views.override, name="override"),
+    path("flagged/", views.flagged, name="flagged"),
     path("outages/", views.outage_list, name="outages"),
     path("outages/<int:pk>/", views.outage_detail, name="outage"),
 ]

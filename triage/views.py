@@ -147,6 +147,12 @@ def override(request: HttpRequest, number: int, run_id: int) -> HttpResponse:
 
 
 @staff_required
+def flagged(request: HttpRequest) -> HttpResponse:
+    """Tickets whose checks could not settle where they belong."""
+    return render(request, "triage/flagged.html", {"runs": queries.flagged_runs()})
+
+
+@staff_required
 def outage_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or "open"
     return render(request, "triage/outages.html", {"outages": queries.outages_page(status), "status": status})

@@ -321,3 +321,26 @@ def test_a_back_dated_incident_is_not_probed_by_itself(desk: Any, declare: Any) 
 
     ticket = declare(desk.lucia, desk.server, "server_no_ping", now=timezone.now() - timedelta(hours=2))
     assert not ProbeRun.objects.filter(ticket=ticket).exists()
+
+
+def test_every_explanation_of_the_rules_has_a_translatable_text() -> None:
+    from triage.routing import MESSAGES
+    from triage.rules import DEFAULT_MESSAGES, DEFAULT_RULES
+
+    with translation.override("en"):
+        assert {key: str(text) for key, text in MESSAGES.items()} == dict(DEFAULT_MESSAGES)
+    assert {rule.message_key for rule in DEFAULT_RULES} <= set(MESSAGES)
+
+
+def test_the_flagged_list_shows_tickets_waiting_for_a_technician_at_a_fixed_cost(
+    desk: Any, declare: Any, client: Any, django_assert_num_queries: Any
+) -> None:
+    desk.server.endpoints.all().delete()
+    tickets = [declare(desk.lucia, desk.server, "server_no_ping") for _ in range(3)]
+    client.force_login(desk.l1)
+    client.get("/triage/flagged/")  # warm the session and the user
+    with django_assert_num_queries(3):  # session, user, the list
+        page = client.get("/triage/flagged/").content.decode()
+    assert all(f"#{t.number}" in page for t in tickets)
+    ProbeRun.objects.filter(ticket=tickets[0]).update(needs_human=False)
+    assert f"#{tickets[0].number}" not in client.get("/triage/flagged/").content.decode()

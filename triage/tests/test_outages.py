@@ -164,3 +164,21 @@ def test_the_status_banner_costs_one_query_without_an_outage(desk: Any, django_a
     with django_assert_num_queries(2):
         found = queries.outages_for_customer(desk.lucia)
     assert [item.services for item in found] == [[desk.server.reference]]
+
+
+def test_the_outage_page_costs_the_same_with_more_tickets(desk: Any, monitoring: Any, client: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    servers = customers_with_services(12, prefix="cost", host_node="hv-5")
+    client.force_login(desk.l1)
+    counts = []
+    for batch in (servers[:4], servers[4:]):
+        for service in batch:
+            monitoring(problem(service, 1))
+        outage = Outage.objects.get()
+        with CaptureQueriesContext(connection) as queries_run:
+            assert client.get(f"/triage/outages/{outage.pk}/").status_code == 200
+        counts.append(len(queries_run.captured_queries))
+    assert GroupedTicket.objects.count() == 12
+    assert counts[0] == counts[1]
