@@ -8,6 +8,7 @@ this process.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -57,7 +58,13 @@ def run_worker() -> None:
         )
         assert done.returncode == 0, done.stderr[-2000:]
     else:
-        call_command("db_worker", batch=True, queue_name="*", startup_delay=False, reload=False, verbosity=0)
+        # The worker installs its own signal handlers; give pytest its own back afterwards.
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+        try:
+            call_command("db_worker", batch=True, queue_name="*", startup_delay=False, reload=False, verbosity=0)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
 
 
 @pytest.mark.django_db(transaction=True)
