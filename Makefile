@@ -4,8 +4,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Pure modules (no Django inside) are checked with mypy --strict.
-STRICT := sla/calendar.py sla/chart.py tickets/rules.py tierdesk/env.py tierdesk/signing.py infogerencia/pricing.py \
-	infogerencia/pdf.py triage/rules.py triage/probes.py notifications/mailparse.py
+STRICT :=
+STRICT += sla/calendar.py
+STRICT += sla/chart.py
+STRICT += tickets/rules.py
+STRICT += tierdesk/env.py
+STRICT += tierdesk/signing.py
+STRICT += infogerencia/pricing.py
+STRICT += infogerencia/pdf.py
+STRICT += triage/rules.py
+STRICT += triage/probes.py
+STRICT += triage/monitoring.py
+STRICT += notifications/mailparse.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 

@@ -50,6 +50,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "add_note",
+    "add_system_note",
     "assign_ticket",
     "claim_ticket",
     "close_ticket",
@@ -58,6 +59,7 @@ __all__ = [
     "open_ticket",
     "reopen_ticket",
     "reply",
+    "resolve_by_desk",
     "resolve_ticket",
     "score_ticket",
     "transfer_to_assistance",
@@ -744,4 +746,47 @@ def hand_off_for_quote(ticket: Ticket, *, actor: User, reason: str, now: datetim
         after={"level": l2.code, "kind": ticket.kind, "team": ticket.team.code if ticket.team else None},
         reason=reason,
     )
+    return ticket
+
+
+# --- the desk acting by itself (automatic triage, monitoring) -------------------------------
+
+
+@transaction.atomic
+def add_system_note(ticket: Ticket, *, body: str, now: datetime | None = None) -> Message:
+    """An internal note written by the desk itself (no author): staff see it, the customer never does."""
+    now = _now(now)
+    body = _text(body, field="body", code="body_required", message=_("Write a note."), maximum=BODY_MAX)
+    message = _add_message(
+        ticket, author=None, sender=Sender.SYSTEM, body=body, internal=True, channel=Channel.MANAGER, now=now
+    )
+    _record(ticket, EventKind.NOTE, actor=None, now=now, message_id=message.pk)
+    return message
+
+
+@transaction.atomic
+def resolve_by_desk(ticket: Ticket, *, reason: str, now: datetime | None = None, customer_message: str = "") -> Ticket:
+    """The desk resolves a ticket by itself (a monitoring recovery), saying why; the actor is none.
+
+    ``customer_message``, when given, is posted first as a public message from the desk.
+    """
+    now = _now(now)
+    reason = _reason(reason)
+    ticket = _locked(ticket)
+    if ticket.status not in ACTIVE_STATUSES:
+        raise ActionRefused("ticket_not_active", _("This ticket is already resolved or closed."))
+    if customer_message.strip():
+        message = _add_message(
+            ticket,
+            author=None,
+            sender=Sender.SYSTEM,
+            body=customer_message.strip(),
+            internal=False,
+            channel=Channel.MANAGER,
+            now=now,
+        )
+        ticket.last_message_from = Sender.SYSTEM
+        ticket.save(update_fields=["last_message_from"])
+        _record(ticket, EventKind.MESSAGE, actor=None, now=now, message_id=message.pk, sender=message.sender)
+    _set_status(ticket, Status.RESOLVED, actor=None, now=now, reason=reason)
     return ticket

@@ -279,3 +279,51 @@ LOGGING: dict[str, Any] = {
 
 # Resolved tickets with no answer from the customer close themselves after this many days.
 AUTO_CLOSE_DAYS = env_int("TIERDESK_AUTO_CLOSE_DAYS", 7, minimum=1, maximum=365)
+
+# --- Automatic triage: probes of customers' services, monitoring intake, outages ---------------
+# Probes run on the "probes" queue: at most this many at once per run, each bounded by the probe
+# timeout, the whole run by the deadline (seconds).
+TIERDESK_PROBE_CONCURRENCY = env_int("TIERDESK_PROBE_CONCURRENCY", 8, minimum=1, maximum=256)
+TIERDESK_PROBE_TIMEOUT = env_int("TIERDESK_PROBE_TIMEOUT", 5, minimum=1, maximum=60)
+TIERDESK_PROBE_DEADLINE = env_int("TIERDESK_PROBE_DEADLINE", 30, minimum=2, maximum=600)
+# Networks probes must never reach: CIDRs, and the word "production" for the built-in list of
+# private, loopback, link-local, multicast, reserved and metadata ranges. Empty on a laptop.
+TIERDESK_PROBE_DENYLIST = env_list("TIERDESK_PROBE_DENYLIST", [] if DEBUG or TESTING else ["production"])
+# Resolvers asked for a domain's DNS incidents, as host:port (port 53 when left out). They are
+# the desk's own and are never refused by the deny-list.
+TIERDESK_DNS_RESOLVERS = env_list("TIERDESK_DNS_RESOLVERS", [])
+
+
+def _check_triage_settings() -> None:
+    import ipaddress
+    import re
+
+    for item in TIERDESK_PROBE_DENYLIST:
+        if item == "production":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=True)
+        except ValueError as error:
+            raise ConfigurationError(
+                f"TIERDESK_PROBE_DENYLIST: {item!r} is not a network ({error}); use CIDRs or 'production'."
+            ) from None
+    for item in TIERDESK_DNS_RESOLVERS:
+        # host, host:port, [v6] or [v6]:port
+        match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::([0-9]{1,5}))?|([^:\[\]]+)(?::([0-9]{1,5}))?", item)
+        port = (match.group(2) or match.group(4)) if match else None
+        if match is None or (port is not None and not 1 <= int(port) <= 65535):
+            raise ConfigurationError(f"TIERDESK_DNS_RESOLVERS: {item!r} is not host:port (e.g. 192.0.2.53:53).")
+
+
+_check_triage_settings()
+# Monitoring webhook: shared secret(s) for the t=..,v1=.. signature (comma-separated while
+# rotating), and how far the signed time may be from ours (seconds). Empty: the webhook answers 503.
+TIERDESK_MONITORING_SECRET = env_str("TIERDESK_MONITORING_SECRET", "")
+TIERDESK_MONITORING_TOLERANCE = env_int("TIERDESK_MONITORING_TOLERANCE", 300, minimum=10, maximum=3600)
+# An outage opens when this many distinct services behind one host, rack or network segment
+# fail within the window (seconds).
+TIERDESK_OUTAGE_MIN_SERVICES = env_int("TIERDESK_OUTAGE_MIN_SERVICES", 3, minimum=2, maximum=10000)
+TIERDESK_OUTAGE_WINDOW = env_int("TIERDESK_OUTAGE_WINDOW", 600, minimum=10, maximum=86400)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "triage.context_processors.active_outages"
+)

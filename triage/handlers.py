@@ -1,0 +1,22 @@
+"""Reactions to ticket events (registered with ``tickets.dispatch`` in ``TriageConfig.ready``)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from levels.models import TicketKind
+from tickets.models import EventKind, TicketEvent
+
+
+def on_ticket_event(event_id: int) -> None:
+    """A newly declared incident: group it under an ongoing outage, or check its service."""
+    from triage.actions import triage_new_incident
+
+    event = (
+        TicketEvent.objects.filter(pk=event_id, kind=EventKind.CREATED)
+        .select_related("ticket__service", "ticket__category", "ticket__level")
+        .first()
+    )
+    if event is None or event.ticket.kind != TicketKind.INCIDENT:
+        return
+    triage_new_incident(event.ticket, now=timezone.now())

@@ -1,0 +1,16 @@
+"""``{% triage_evidence ticket user as evidence %}`` for the evidence snippet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from triage import queries
+
+register = template.Library()
+
+
+@register.simple_tag
+def triage_evidence(ticket: Any, user: Any) -> queries.Evidence:
+    return queries.evidence_for(ticket, user)
