@@ -16,8 +16,11 @@ class Job:
 def jobs() -> list[Job]:
     from sla.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets
+    from triage.tasks import purge_webhook_deliveries, reap_stuck_runs
 
     return [
         Job("close_resolved_tickets", 3600, close_resolved_tickets),
         Job("sla_scan", 60, sla_scan),
+        Job("triage_reap_stuck_runs", 300, reap_stuck_runs),
+        Job("triage_purge_webhook_deliveries", 86400, purge_webhook_deliveries),
     ]
