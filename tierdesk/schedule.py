@@ -14,8 +14,10 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from notifications.tasks import retry_due_deliveries
     from tickets.tasks import close_resolved_tickets
 
     return [
         Job("close_resolved_tickets", 3600, close_resolved_tickets),
+        Job("retry_due_deliveries", 60, retry_due_deliveries),
     ]
