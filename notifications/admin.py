@@ -85,7 +85,7 @@ MAX_HEADER_BYTES = 64 * 1024
 class InboundMailAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The quarantine: what came in, why it stopped, and a button to process it again."""
 
-    list_display = ["received_at", "status", "from_address", "subject", "ticket", "source", "size"]
+    list_display = ["received_at", "status", "from_address", "subject", "short_reason", "ticket", "source"]
     list_filter = ["status", "source"]
     search_fields = ["=from_address", "=message_id", "subject"]
     list_select_related = ["ticket"]
@@ -109,6 +109,10 @@ class InboundMailAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "text",
         "size",
     )
+
+    @admin.display(description=_("reason"))
+    def short_reason(self, obj: InboundMail) -> str:
+        return obj.reason if len(obj.reason) <= 90 else obj.reason[:89] + "…"
 
     @admin.display(description=_("raw headers"))
     def raw_headers(self, obj: InboundMail) -> str:

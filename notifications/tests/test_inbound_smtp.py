@@ -254,3 +254,24 @@ def test_mail_from_a_staff_address_is_quarantined_not_answered(desk, open_incide
     )
     assert ticket.messages.count() == 1
     assert mail.outbox == []
+
+
+def test_the_quarantine_list_costs_the_same_at_any_size(desk, admin_client, django_assert_max_num_queries):
+    from notifications.actions import receive_raw_mail
+
+    def fill(n: int) -> None:
+        for i in range(n):
+            receive_raw_mail(
+                f"From: x{i}@example.org\r\nSubject: {i}\r\n\r\nbody".encode(),
+                envelope_from="",
+                envelope_to=["nobody@elsewhere.example"],
+                now=timezone.now(),
+            )
+
+    fill(3)
+    with django_assert_max_num_queries(12) as few:
+        assert admin_client.get("/admin/notifications/inboundmail/?status__exact=quarantined").status_code == 200
+    fill(40)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = admin_client.get("/admin/notifications/inboundmail/?status__exact=quarantined")
+    assert page.text.count("not addressed to a ticket") == 43
