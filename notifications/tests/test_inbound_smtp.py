@@ -187,6 +187,8 @@ def test_a_malformed_message_is_quarantined_with_its_reason_and_defects(desk, li
     assert page.status_code == 200
     assert "no usable sender address" in page.text
     assert "x-unknown-charset" in page.text  # the raw headers are shown
+    again = reprocess_inbound_mail(inbound, now=timezone.now())  # still unreadable: back in quarantine, kept
+    assert (again.status, again.reason, again.attempts) == (InboundStatus.QUARANTINED, "no usable sender address", 2)
 
 
 def test_a_reply_from_someone_who_is_not_a_contact_is_quarantined_and_can_be_processed_again(
@@ -275,3 +277,30 @@ def test_the_quarantine_list_costs_the_same_at_any_size(desk, admin_client, djan
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = admin_client.get("/admin/notifications/inboundmail/?status__exact=quarantined")
     assert page.text.count("not addressed to a ticket") == 43
+
+
+def test_attachments_over_the_limits_are_left_out_and_said_so(desk, listener, settings):
+    settings.ATTACHMENT_MAX_BYTES = 2048
+    message = compose(sender=desk.pedro.email, to=ASSISTANCE, subject="Logs", body="Adjunto los logs.")
+    message.add_attachment(b"ok\n" * 10, maintype="text", subtype="plain", filename="small.txt")
+    message.add_attachment(b"x" * 5000, maintype="application", subtype="pdf", filename="big.pdf")
+    message.add_attachment(b"MZ\x90\x00", maintype="application", subtype="x-msdownload", filename="tool.exe")
+    send(listener, message)
+    ticket = Ticket.objects.get()
+    assert list(ticket.attachments.values_list("filename", flat=True)) == ["small.txt"]
+    inbound = InboundMail.objects.get()
+    assert inbound.status == InboundStatus.TICKET_OPENED
+    assert "big.pdf" in inbound.reason and "tool.exe" in inbound.reason
+
+
+def test_a_reply_to_a_closed_ticket_waits_in_the_quarantine(desk, open_incident, listener):
+    ticket = open_incident()
+    actions.close_ticket(ticket, actor=desk.lucia, now=timezone.now())
+    send(
+        listener,
+        compose(sender=desk.lucia.email, to=addressing.reply_address(ticket.number), subject="Re", body="Otra cosa"),
+    )
+    inbound = InboundMail.objects.get()
+    assert inbound.status == InboundStatus.QUARANTINED
+    assert "ticket_closed" in inbound.reason
+    assert inbound.ticket == ticket
