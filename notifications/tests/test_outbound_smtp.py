@@ -148,3 +148,41 @@ def test_staff_can_send_a_failed_delivery_again_from_the_admin(desk, sink, admin
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
     assert len(sink.messages) == 1
+
+
+def test_the_answer_due_time_is_shown_in_the_recipients_time_zone(desk, open_incident, sink, monkeypatch):
+    from datetime import UTC, datetime
+
+    from tickets.models import Ticket
+
+    due = datetime(2027, 3, 2, 16, 0, tzinfo=UTC)
+    monkeypatch.setattr(Ticket, "first_response_due_at", due, raising=False)
+    desk.lucia.language, desk.lucia.time_zone = "en", "America/Mexico_City"
+    desk.lucia.save()
+    open_incident()
+    text = sink.messages[0].get_body(("plain",)).get_content()
+    assert "You will have an answer by" in text
+    assert "March 2, 2027, 10 a.m. (America/Mexico_City)" in text  # 16:00 UTC is 10:00 in Mexico City
+
+
+def test_a_reply_to_a_real_notification_comes_back_to_its_ticket(desk, open_incident, sink, listener):
+    """Both ways over SMTP: the notification read from the sink is answered into the listener."""
+    import smtplib
+    from email.message import EmailMessage
+
+    ticket = open_incident()
+    [notification] = sink.messages
+    answer = EmailMessage()
+    answer["From"] = desk.lucia.email
+    answer["To"] = str(notification["Reply-To"])
+    answer["Subject"] = "Re: " + str(notification["Subject"])
+    answer["Message-ID"] = "<answer-1@example.com>"
+    answer["In-Reply-To"] = str(notification["Message-ID"])
+    answer["References"] = f"{notification['References']} {notification['Message-ID']}"
+    quoted = "\n".join("> " + line for line in notification.get_body(("plain",)).get_content().splitlines())
+    answer.set_content(f"Gracias, ya funciona.\n\nOn Tue, 2 Mar 2027 at 11:00, Soporte wrote:\n{quoted}\n")
+    with smtplib.SMTP("127.0.0.1", listener, timeout=30) as client:
+        client.send_message(answer)
+    last = ticket.messages.order_by("-id").first()
+    assert last is not None
+    assert (last.body, last.channel, last.author) == ("Gracias, ya funciona.", "email", desk.lucia)
