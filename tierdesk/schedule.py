@@ -14,6 +14,7 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from notifications.tasks import retry_due_deliveries
     from sla.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets
     from triage.tasks import purge_webhook_deliveries, reap_stuck_runs
@@ -23,4 +24,5 @@ def jobs() -> list[Job]:
         Job("sla_scan", 60, sla_scan),
         Job("triage_reap_stuck_runs", 300, reap_stuck_runs),
         Job("triage_purge_webhook_deliveries", 86400, purge_webhook_deliveries),
+        Job("retry_due_deliveries", 60, retry_due_deliveries),
     ]

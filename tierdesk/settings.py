@@ -327,3 +327,29 @@ TIERDESK_OUTAGE_WINDOW = env_int("TIERDESK_OUTAGE_WINDOW", 600, minimum=10, maxi
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
     "triage.context_processors.active_outages"
 )
+# E-mail in and out (notifications app). Replies come back to
+# <INBOUND_MAILBOX>+t-<ticket number>-<signature>@<INBOUND_DOMAIN>; see docs/operators/email.md.
+import hashlib as _hashlib  # noqa: E402 - kept inside this block
+
+INBOUND_DOMAIN = env_str("TIERDESK_INBOUND_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2]).lower()
+INBOUND_MAILBOX = env_str("TIERDESK_INBOUND_MAILBOX", DEFAULT_FROM_EMAIL.partition("@")[0]).lower()
+INBOUND_SECRET = env_str(
+    "TIERDESK_INBOUND_SECRET",
+    _hashlib.sha256(f"tierdesk-inbound-reply-token:{SECRET_KEY}".encode()).hexdigest(),
+)
+INBOUND_SMTP_HOST = env_str("TIERDESK_INBOUND_SMTP_HOST", "127.0.0.1")
+INBOUND_SMTP_PORT = env_int("TIERDESK_INBOUND_SMTP_PORT", 2525, minimum=1, maximum=65535)
+INBOUND_MAX_BYTES = env_int("TIERDESK_INBOUND_MAX_BYTES", 30 * 1024 * 1024, minimum=64 * 1024)
+# Mail that arrives on the desk's own mailbox without a ticket token opens a ticket on this level.
+INBOUND_DEFAULT_LEVEL = env_choice("TIERDESK_INBOUND_DEFAULT_LEVEL", "L2", ["L1", "L2"])
+# The category of a ticket opened by e-mail, per level address (L3 work starts with a quote on L2).
+INBOUND_CATEGORIES = {"L1": "incident_other", "L2": "technical_other", "L3": "commercial_other"}
+IMAP_HOST = env_str("TIERDESK_IMAP_HOST", "")
+IMAP_PORT = env_int("TIERDESK_IMAP_PORT", 993, minimum=1, maximum=65535)
+IMAP_SSL = env_bool("TIERDESK_IMAP_SSL", True)
+IMAP_USER = env_str("TIERDESK_IMAP_USER", "")
+IMAP_PASSWORD = env_str("TIERDESK_IMAP_PASSWORD", "")
+IMAP_MAILBOX = env_str("TIERDESK_IMAP_MAILBOX", "INBOX")
+IMAP_BATCH = env_int("TIERDESK_IMAP_BATCH", 100, minimum=1, maximum=10000)
+MAIL_MAX_ATTEMPTS = env_int("TIERDESK_MAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
+MAIL_RETRY_SECONDS = env_int("TIERDESK_MAIL_RETRY_SECONDS", 60, minimum=1, maximum=86400)

@@ -1,0 +1,30 @@
+"""Background work of e-mail: sending deliveries, retrying them, processing inbound mail."""
+
+from __future__ import annotations
+
+from django.tasks import task
+from django.utils import timezone
+
+
+@task(queue_name="mail")
+def send_delivery(delivery_id: int) -> str:
+    """One attempt at sending one delivery (idempotent: a sent delivery is not sent again)."""
+    from notifications.sending import deliver
+
+    return deliver(delivery_id)
+
+
+@task(queue_name="mail")
+def retry_due_deliveries() -> int:
+    """The periodic sweep: due retries, lost tasks and deliveries stuck by a dead worker."""
+    from notifications.sending import retry_due
+
+    return retry_due(now=timezone.now())
+
+
+@task(queue_name="mail")
+def process_inbound_mail(mail_id: int) -> str:
+    """Turn one stored inbound message into a ticket, a reply, an answer or a quarantine entry."""
+    from notifications import inbound
+
+    return inbound.process(mail_id, now=timezone.now())
