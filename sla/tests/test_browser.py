@@ -26,10 +26,10 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
-def _session_cookie(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _session_cookie(user) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(user)
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.mark.browser
@@ -53,8 +53,8 @@ def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, 
                 (desk.l1, reverse("console:queue") + "?level=L1", "sla-console-queue.png"),
             ):
                 context = browser.new_context()
-                cookie = _session_cookie(person)
-                context.add_cookies([{**cookie, "url": live_server.url}])
+                name, value = _session_cookie(person)
+                context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
                 page = context.new_page()
                 page.goto(live_server.url + path)
                 page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
