@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,8 +11,6 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,7 +30,10 @@ def _session_cookie(user) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident):
+def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident, monkeypatch):
+    # Sync Playwright runs an event loop in this thread; only for this test, so the variable
+    # never leaks into other tests' subprocesses (``check --deploy`` refuses it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     from sla.scan import scan
