@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,8 +11,6 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -26,14 +23,17 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 
 
-def _session_cookie(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _session_cookie(user) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     client = Client()
     client.force_login(user)
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.mark.browser
-def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident):
+def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident, monkeypatch):
+    # Sync Playwright runs an event loop in this thread; only for this test, so the variable
+    # never leaks into other tests' subprocesses (``check --deploy`` refuses it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     from sla.scan import scan
@@ -53,8 +53,8 @@ def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, 
                 (desk.l1, reverse("console:queue") + "?level=L1", "sla-console-queue.png"),
             ):
                 context = browser.new_context()
-                cookie = _session_cookie(person)
-                context.add_cookies([{**cookie, "url": live_server.url}])
+                name, value = _session_cookie(person)
+                context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
                 page = context.new_page()
                 page.goto(live_server.url + path)
                 page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
