@@ -279,3 +279,14 @@ LOGGING: dict[str, Any] = {
 
 # Resolved tickets with no answer from the customer close themselves after this many days.
 AUTO_CLOSE_DAYS = env_int("TIERDESK_AUTO_CLOSE_DAYS", 7, minimum=1, maximum=365)
+
+# --- agents' console ---------------------------------------------------------------------------
+# PostgreSQL full-text search fields (the lookups only activate on PostgreSQL; SQLite uses FTS5).
+INSTALLED_APPS += ["django.contrib.postgres"]
+# Shared secret(s) of the PBX/CTI connector that posts call events, comma-separated for rotation.
+TIERDESK_CTI_SECRET = env_str("TIERDESK_CTI_SECRET", "")
+# How old (or early) a signed call event may be, in seconds.
+TIERDESK_CTI_TOLERANCE = env_int("TIERDESK_CTI_TOLERANCE", 300, minimum=10, maximum=3600)
+# Rows per queue page, and how many pages deep the queue goes (refine the filters beyond that).
+CONSOLE_PAGE_SIZE = env_int("TIERDESK_CONSOLE_PAGE_SIZE", 50, minimum=10, maximum=200)
+CONSOLE_MAX_PAGES = env_int("TIERDESK_CONSOLE_MAX_PAGES", 20, minimum=1, maximum=200)
