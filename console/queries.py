@@ -7,13 +7,13 @@ the aggregates run in the database, never over Python lists of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, DateTimeField, DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.db.models.functions import TruncWeek
+from django.db.models import Avg, Count, F, Q, QuerySet
 
 from accounts.models import ROLE_LEVEL, Role, User
+from console.sqlfunctions import SecondsBetween, WeekStart
 from levels.models import Category, SupportLevel, Team
 from services.models import Product
 from sla.models import SlaPolicy
@@ -228,35 +228,46 @@ def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
     # Tickets created since the window opened; naming every level and status lets the
     # (level, status, created_at) index serve the range.
     recent = Ticket.objects.filter(level_id__in=level_ids, status__in=all_statuses, created_at__gte=since)
+    response = SecondsBetween(F("first_responded_at"), F("created_at"))
     if ticket_has(DUE_FIELD):
-        due: Any = F(DUE_FIELD)
-    else:
-        due = ExpressionWrapper(
-            F("created_at") + F("level__sla_policy__first_response_target"), output_field=DateTimeField()
+        met_q = Q(first_responded_at__isnull=False, first_responded_at__lte=F(DUE_FIELD))
+        breached_q = Q(first_responded_at__gt=F(DUE_FIELD)) | Q(
+            first_responded_at__isnull=True, **{f"{DUE_FIELD}__lt": now}
         )
-    recent = recent.alias(due_at=due)
-    met_q = Q(first_responded_at__isnull=False, first_responded_at__lte=F("due_at"))
-    # A ticket still unanswered counts as breached once its due time has passed.
-    breached_q = Q(first_responded_at__gt=F("due_at")) | Q(first_responded_at__isnull=True, due_at__lt=now)
-    response = ExpressionWrapper(F("first_responded_at") - F("created_at"), output_field=DurationField())
+    else:
+        # Without the SLA clock's stored due times: the level's target counted from creation.
+        met_q, breached_q = Q(pk__in=[]), Q(pk__in=[])
+        for level in levels:
+            policy = getattr(level, "sla_policy", None)
+            if policy is None:
+                continue
+            target = policy.first_response_target.total_seconds()
+            on_level = Q(level_id=level.pk)
+            met_q |= on_level & Q(first_responded_at__isnull=False) & Q(response_s__lte=target)
+            breached_q |= on_level & (
+                Q(response_s__gt=target)
+                | Q(first_responded_at__isnull=True, created_at__lt=now - policy.first_response_target)
+            )
+    recent = recent.alias(response_s=response)
     first_rows = (
         recent.values("level_id")
         .annotate(
             total=Count("id"),
             answered=Count("id", filter=Q(first_responded_at__isnull=False)),
-            average=Avg(response, filter=Q(first_responded_at__isnull=False)),
+            average_s=Avg("response_s", filter=Q(first_responded_at__isnull=False)),
             met=Count("id", filter=met_q),
             breached=Count("id", filter=breached_q),
         )
         .order_by("level_id")
     )
     first_response = []
-    for row in first_rows:
-        level = level_by_id[row["level_id"]]
+    for first in first_rows:
+        level = level_by_id[first["level_id"]]
         policy = getattr(level, "sla_policy", None)
-        first_response.append({**row, "level": level, "policy": policy})
+        average = timedelta(seconds=round(first["average_s"])) if first["average_s"] is not None else None
+        first_response.append({**first, "average": average, "level": level, "policy": policy})
     week_rows = (
-        recent.annotate(week=TruncWeek("created_at", tzinfo=UTC))
+        recent.annotate(week=WeekStart("created_at"))
         .values("week")
         .annotate(met=Count("id", filter=met_q), breached=Count("id", filter=breached_q), total=Count("id"))
         .order_by("week")
@@ -268,7 +279,7 @@ def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
         TicketEvent.objects.filter(
             kind__in=[EventKind.TRANSFERRED, EventKind.HANDED_OFF, EventKind.LINKED], created_at__gte=since
         )
-        .annotate(week=TruncWeek("created_at", tzinfo=UTC))
+        .annotate(week=WeekStart("created_at"))
         .values("week")
         .annotate(
             l1_l2=Count("id", filter=Q(kind=EventKind.TRANSFERRED)),
@@ -283,18 +294,24 @@ def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
     )
     transfer_weeks = _fill_weeks(since, weeks, transfer_rows, ("l1_l2", "l2_l1", "to_l3"))
 
-    # Customer scores of tickets closed in the window (index on status, resolved_at).
-    score_rows = (
-        Ticket.objects.filter(status=Status.CLOSED, resolved_at__gte=since, score__isnull=False)
-        .values("level_id")
-        .annotate(
-            count=Count("id"),
-            average=Avg("score"),
-            **{f"s{n}": Count("id", filter=Q(score=n)) for n in range(1, 6)},
-        )
-        .order_by("level_id")
+    # Customer scores of tickets closed in the window, through the (status, resolved_at) index.
+    # One row with a column per level and score: a GROUP BY would lead the planner to the
+    # level index and a scan of every closed ticket.
+    score_aggregates: dict[str, Any] = {}
+    for level in levels:
+        on_level = Q(level_id=level.pk)
+        score_aggregates[f"{level.pk}:count"] = Count("id", filter=on_level)
+        score_aggregates[f"{level.pk}:average"] = Avg("score", filter=on_level)
+        for n in range(1, 6):
+            score_aggregates[f"{level.pk}:s{n}"] = Count("id", filter=on_level & Q(score=n))
+    totals = Ticket.objects.filter(status=Status.CLOSED, resolved_at__gte=since, score__isnull=False).aggregate(
+        **score_aggregates
     )
-    scores = [{**row, "level": level_by_id[row["level_id"]]} for row in score_rows]
+    scores = []
+    for level in levels:
+        if totals[f"{level.pk}:count"]:
+            mine = {key.split(":", 1)[1]: value for key, value in totals.items() if key.startswith(f"{level.pk}:")}
+            scores.append({**mine, "level": level})
     return Dashboard(
         since=since,
         levels=levels,
@@ -311,7 +328,11 @@ def _fill_weeks(since: datetime, weeks: int, rows: Any, keys: tuple[str, ...]) -
     found = {}
     for row in rows:
         week = row["week"]
-        found[week.date() if isinstance(week, datetime) else week] = row
+        if isinstance(week, datetime):
+            week = week.date()
+        elif isinstance(week, str):  # SQLite's date() answers text
+            week = date.fromisoformat(week)
+        found[week] = row
     result = []
     for index in range(weeks):
         start = (since + timedelta(weeks=index)).date()
