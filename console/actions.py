@@ -163,7 +163,12 @@ EVENTS = (CallState.RINGING, CallState.ANSWERED, CallState.HUNG_UP)
 
 
 def remember_delivery(*, replay_key: str, now: datetime, expires_at: datetime) -> bool:
-    """Record a signed delivery; False when the same one was already accepted (a replay)."""
+    """Record a signed delivery; False when the same one was already accepted (a replay).
+
+    Keys past their expiry are dropped on the way (an index on ``expires_at`` keeps it cheap):
+    a replay of such an event is refused as stale by the signature check anyway.
+    """
+    CtiDelivery.objects.filter(expires_at__lt=now).delete()
     try:
         with transaction.atomic():
             CtiDelivery.objects.create(replay_key=replay_key, received_at=now, expires_at=expires_at)

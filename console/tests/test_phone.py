@@ -240,3 +240,18 @@ class TestCtiEndpoint:
 
     def test_get_is_not_allowed(self, client, desk, cti):
         assert client.get(reverse("console:cti_event")).status_code == 405
+
+
+def test_expired_replay_keys_are_dropped_when_a_new_event_arrives(desk):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from console.actions import remember_delivery
+
+    now = timezone.now()
+    CtiDelivery.objects.create(replay_key="old", received_at=now, expires_at=now - timedelta(seconds=1))
+    CtiDelivery.objects.create(replay_key="new", received_at=now, expires_at=now + timedelta(minutes=5))
+    assert remember_delivery(replay_key="newest", now=now, expires_at=now + timedelta(minutes=5))
+    assert not remember_delivery(replay_key="new", now=now, expires_at=now + timedelta(minutes=5))
+    assert sorted(CtiDelivery.objects.values_list("replay_key", flat=True)) == ["new", "newest"]
