@@ -101,7 +101,9 @@ def search_ticket_ids(query: str, *, limit: int = RESULTS_MAX) -> list[int]:
         match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT rowid FROM console_search_fts WHERE console_search_fts MATCH %s ORDER BY rank LIMIT %s",
+                # Rows of tickets deleted since (their document went with them) are skipped.
+                "SELECT rowid FROM console_search_fts WHERE console_search_fts MATCH %s "
+                "AND rowid IN (SELECT ticket_id FROM console_searchdocument) ORDER BY rank LIMIT %s",
                 [match, limit],
             )
             return [row[0] for row in cursor.fetchall()]

@@ -89,3 +89,10 @@ def test_the_search_page_costs_the_same_with_1_or_30_results(client, desk, open_
         response = client.get(reverse("console:search"), {"q": "ping"})
     assert len(response.context["results"]) == 30
     assert len(one) == len(thirty)
+
+
+def test_a_deleted_document_is_not_found(desk, open_incident):
+    ticket = open_incident()
+    search.index_ticket(ticket.pk)
+    SearchDocument.objects.filter(ticket=ticket).delete()
+    assert search.search_ticket_ids("ping") == []
