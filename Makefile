@@ -16,6 +16,7 @@ STRICT += triage/rules.py
 STRICT += triage/probes.py
 STRICT += triage/monitoring.py
 STRICT += notifications/mailparse.py
+STRICT += console/charts.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ConsoleConfig(AppConfig):
     name = "console"
     verbose_name = _("Agents' console")
+
+    def ready(self) -> None:
+        from console import search
+        from tickets import dispatch
+
+        # Keep the staff search index in step with every ticket change, in a background task.
+        dispatch.register("console.search", search.index_event)

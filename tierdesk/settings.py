@@ -353,3 +353,13 @@ IMAP_MAILBOX = env_str("TIERDESK_IMAP_MAILBOX", "INBOX")
 IMAP_BATCH = env_int("TIERDESK_IMAP_BATCH", 100, minimum=1, maximum=10000)
 MAIL_MAX_ATTEMPTS = env_int("TIERDESK_MAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 MAIL_RETRY_SECONDS = env_int("TIERDESK_MAIL_RETRY_SECONDS", 60, minimum=1, maximum=86400)
+# --- agents' console ---------------------------------------------------------------------------
+# PostgreSQL full-text search fields (the lookups only activate on PostgreSQL; SQLite uses FTS5).
+INSTALLED_APPS += ["django.contrib.postgres"]
+# Shared secret(s) of the PBX/CTI connector that posts call events, comma-separated for rotation.
+TIERDESK_CTI_SECRET = env_str("TIERDESK_CTI_SECRET", "")
+# How old (or early) a signed call event may be, in seconds.
+TIERDESK_CTI_TOLERANCE = env_int("TIERDESK_CTI_TOLERANCE", 300, minimum=10, maximum=3600)
+# Rows per queue page, and how many pages deep the queue goes (refine the filters beyond that).
+CONSOLE_PAGE_SIZE = env_int("TIERDESK_CONSOLE_PAGE_SIZE", 50, minimum=10, maximum=200)
+CONSOLE_MAX_PAGES = env_int("TIERDESK_CONSOLE_MAX_PAGES", 20, minimum=1, maximum=200)

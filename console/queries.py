@@ -1,0 +1,332 @@
+"""Reads for the console: queue filters and their counts, and the supervisor's aggregates.
+
+Every function here answers with a fixed number of SQL queries whatever the number of tickets;
+the aggregates run in the database, never over Python lists of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from accounts.models import ROLE_LEVEL, Role, User
+from console.sqlfunctions import SecondsBetween, WeekStart
+from levels.models import Category, SupportLevel, Team
+from services.models import Product
+from sla.models import SlaPolicy
+from tickets import queries as ticket_queries
+from tickets.models import ACTIVE_STATUSES, Channel, EventKind, Status, Ticket, TicketEvent
+
+DUE_FIELD = "first_response_due_at"
+
+
+def ticket_has(name: str) -> bool:
+    """Whether the ticket model has this column."""
+    return any(f.name == name for f in Ticket._meta.concrete_fields)
+
+
+def queue_ordering() -> list[Any]:
+    """When an answer is due (first or next response), as the SLA clock stores it; paused and
+    stopped clocks last. Matches the ``tickets_level_answer_due_idx`` expression index."""
+    return [Coalesce("first_response_due_at", "next_response_due_at").asc(nulls_last=True), "created_at", "id"]
+
+
+@dataclass
+class QueueFilters:
+    level: SupportLevel
+    team: Team | None = None
+    status: str = ""
+    category: int | None = None
+    product: str = ""
+    assignee: str = ""  # "", "none", "me" or a user id
+    channel: str = ""
+    page: int = 1
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def parse_filters(params: Any, user: User, levels: list[SupportLevel], teams: list[Team]) -> QueueFilters:
+    """Read the queue's GET parameters; anything unknown is ignored rather than failing."""
+    by_code = {level.code: level for level in levels}
+    default_code = getattr(user, "level_code", None) or "L1"
+    level = by_code.get(params.get("level", "")) or by_code.get(default_code) or levels[0]
+    team_code = params.get("team", "")
+    team = next((t for t in teams if t.code == team_code and t.level_id == level.pk), None)
+    status = params.get("status", "")
+    status = status if status in {s.value for s in ACTIVE_STATUSES} else ""
+    try:
+        category = int(params.get("category", "")) or None
+    except ValueError:
+        category = None
+    product = params.get("product", "")
+    product = product if product in Product.values else ""
+    channel = params.get("channel", "")
+    channel = channel if channel in Channel.values else ""
+    assignee = params.get("assignee", "")
+    if assignee not in {"", "none", "me"} and not assignee.isdigit():
+        assignee = ""
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    kept = {
+        "level": level.code,
+        "team": team.code if team else "",
+        "status": status,
+        "category": str(category or ""),
+        "product": product,
+        "assignee": assignee,
+        "channel": channel,
+    }
+    return QueueFilters(
+        level=level,
+        team=team,
+        status=status,
+        category=category,
+        product=product,
+        assignee=assignee,
+        channel=channel,
+        page=page,
+        params={k: v for k, v in kept.items() if v},
+    )
+
+
+def _base(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
+    tickets = ticket_queries.visible_tickets(user).filter(level=filters.level, status__in=ACTIVE_STATUSES)
+    if filters.team is not None:
+        tickets = tickets.filter(team=filters.team)
+    return tickets
+
+
+def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
+    tickets = _base(user, filters)
+    if filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.category:
+        tickets = tickets.filter(category_id=filters.category)
+    if filters.product:
+        tickets = tickets.filter(service__product=filters.product)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee == "me":
+        tickets = tickets.filter(assignee=user)
+    elif filters.assignee:
+        tickets = tickets.filter(assignee_id=int(filters.assignee))
+    return tickets.select_related("organisation", "service", "category", "assignee", "team").order_by(*queue_ordering())
+
+
+def filter_counts(user: User, filters: QueueFilters, categories: list[Category]) -> dict[str, int]:
+    """How many active tickets of the level (and team) each filter value would show, in one query."""
+    aggregates: dict[str, Any] = {
+        "all": Count("id"),
+        "assignee:none": Count("id", filter=Q(assignee__isnull=True)),
+        "assignee:me": Count("id", filter=Q(assignee=user)),
+    }
+    for status in ACTIVE_STATUSES:
+        aggregates[f"status:{status.value}"] = Count("id", filter=Q(status=status))
+    for channel in Channel:
+        aggregates[f"channel:{channel.value}"] = Count("id", filter=Q(channel=channel))
+    for product in Product:
+        aggregates[f"product:{product.value}"] = Count("id", filter=Q(service__product=product))
+    for category in categories:
+        aggregates[f"category:{category.pk}"] = Count("id", filter=Q(category_id=category.pk))
+    return dict(_base(user, filters).aggregate(**aggregates))
+
+
+def level_staff(level: SupportLevel) -> QuerySet[User]:
+    """Staff who may be given a ticket of this level."""
+    roles = [role for role, code in ROLE_LEVEL.items() if code == level.code]
+    if level.code == "L3":
+        roles.append(Role.L2_COMMERCIAL)
+    roles.append(Role.SUPERVISOR)
+    return User.objects.filter(is_active=True, role__in=roles).order_by("username")
+
+
+def sla_marks(tickets: list[Ticket], policy: SlaPolicy | None, now: datetime) -> None:
+    """Set ``sla_mark`` ("breach", "warning" or "") and ``sla_due`` on each ticket of a page,
+    from the clock the SLA hook keeps on the row (``policy`` is kept for callers' symmetry)."""
+    for ticket in tickets:
+        due = ticket.first_response_due_at or ticket.next_response_due_at
+        mark = ""
+        if ticket.sla_paused_at is None and due is not None:
+            warn = ticket.first_response_warn_at or ticket.next_response_warn_at
+            if ticket.sla_state == "breached" or now >= due:
+                mark = "breach"
+            elif ticket.sla_state == "warning" or (warn is not None and now >= warn):
+                mark = "warning"
+        ticket.sla_mark = mark  # type: ignore[attr-defined]
+        ticket.sla_due = due  # type: ignore[attr-defined]
+
+
+# --- the supervisor's dashboard ------------------------------------------------------------
+
+WEEKS = 8
+
+
+@dataclass
+class Dashboard:
+    since: datetime
+    levels: list[SupportLevel]
+    backlog: list[dict[str, Any]]
+    first_response: list[dict[str, Any]]
+    sla_weeks: list[dict[str, Any]]
+    transfer_weeks: list[dict[str, Any]]
+    scores: list[dict[str, Any]]
+
+
+def _week_start(now: datetime, weeks: int) -> datetime:
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = today - timedelta(days=today.weekday())
+    return monday - timedelta(weeks=weeks - 1)
+
+
+def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
+    """Everything the supervisor's page shows, in a fixed number of aggregate queries."""
+    since = _week_start(now, weeks)
+    levels = list(SupportLevel.objects.select_related("sla_policy").order_by("order", "code"))
+    level_ids = [level.pk for level in levels]
+    all_statuses = [s.value for s in Status]
+    teams = {team.pk: team for team in Team.objects.all()}
+
+    # Backlog: active tickets per level and team (index on level, status).
+    backlog_rows = (
+        Ticket.objects.filter(level_id__in=level_ids, status__in=ACTIVE_STATUSES)
+        .values("level_id", "team_id")
+        .annotate(
+            total=Count("id"),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+            waiting=Count("id", filter=Q(status=Status.WAITING_CUSTOMER)),
+        )
+        .order_by("level_id", "team_id")
+    )
+    level_by_id = {level.pk: level for level in levels}
+    backlog = [
+        {
+            "level": level_by_id[row["level_id"]],
+            "team": teams.get(row["team_id"]),
+            "total": row["total"],
+            "unassigned": row["unassigned"],
+            "waiting": row["waiting"],
+        }
+        for row in backlog_rows
+    ]
+
+    # Tickets created since the window opened; naming every level and status lets the
+    # (level, status, created_at) index serve the range.
+    recent = Ticket.objects.filter(level_id__in=level_ids, status__in=all_statuses, created_at__gte=since)
+    response = SecondsBetween(F("first_responded_at"), F("created_at"))
+    if ticket_has(DUE_FIELD):
+        met_q = Q(first_responded_at__isnull=False, first_responded_at__lte=F(DUE_FIELD))
+        breached_q = Q(first_responded_at__gt=F(DUE_FIELD)) | Q(
+            first_responded_at__isnull=True, **{f"{DUE_FIELD}__lt": now}
+        )
+    else:
+        # Without the SLA clock's stored due times: the level's target counted from creation.
+        met_q, breached_q = Q(pk__in=[]), Q(pk__in=[])
+        for level in levels:
+            policy = getattr(level, "sla_policy", None)
+            if policy is None:
+                continue
+            target = policy.first_response_target.total_seconds()
+            on_level = Q(level_id=level.pk)
+            met_q |= on_level & Q(first_responded_at__isnull=False) & Q(response_s__lte=target)
+            breached_q |= on_level & (
+                Q(response_s__gt=target)
+                | Q(first_responded_at__isnull=True, created_at__lt=now - policy.first_response_target)
+            )
+    recent = recent.alias(response_s=response)
+    first_rows = (
+        recent.values("level_id")
+        .annotate(
+            total=Count("id"),
+            answered=Count("id", filter=Q(first_responded_at__isnull=False)),
+            average_s=Avg("response_s", filter=Q(first_responded_at__isnull=False)),
+            met=Count("id", filter=met_q),
+            breached=Count("id", filter=breached_q),
+        )
+        .order_by("level_id")
+    )
+    first_response = []
+    for first in first_rows:
+        level = level_by_id[first["level_id"]]
+        policy = getattr(level, "sla_policy", None)
+        average = timedelta(seconds=round(first["average_s"])) if first["average_s"] is not None else None
+        first_response.append({**first, "average": average, "level": level, "policy": policy})
+    week_rows = (
+        recent.annotate(week=WeekStart("created_at"))
+        .values("week")
+        .annotate(met=Count("id", filter=met_q), breached=Count("id", filter=breached_q), total=Count("id"))
+        .order_by("week")
+    )
+    sla_weeks = _fill_weeks(since, weeks, week_rows, ("met", "breached", "total"))
+
+    # Transfers between levels, from the audit trail (index on kind, created_at).
+    transfer_rows = (
+        TicketEvent.objects.filter(
+            kind__in=[EventKind.TRANSFERRED, EventKind.HANDED_OFF, EventKind.LINKED], created_at__gte=since
+        )
+        .annotate(week=WeekStart("created_at"))
+        .values("week")
+        .annotate(
+            l1_l2=Count("id", filter=Q(kind=EventKind.TRANSFERRED)),
+            # Both tickets record the link; count it once, on the ticket that was not the incident.
+            l2_l1=Count(
+                "id",
+                filter=Q(kind=EventKind.LINKED, data__link="incident_opened") & ~Q(ticket__kind="incident"),
+            ),
+            to_l3=Count("id", filter=Q(kind=EventKind.HANDED_OFF)),
+        )
+        .order_by("week")
+    )
+    transfer_weeks = _fill_weeks(since, weeks, transfer_rows, ("l1_l2", "l2_l1", "to_l3"))
+
+    # Customer scores of tickets closed in the window, through the (status, resolved_at) index.
+    # One row with a column per level and score: a GROUP BY would lead the planner to the
+    # level index and a scan of every closed ticket.
+    score_aggregates: dict[str, Any] = {}
+    for level in levels:
+        on_level = Q(level_id=level.pk)
+        score_aggregates[f"{level.pk}:count"] = Count("id", filter=on_level)
+        score_aggregates[f"{level.pk}:average"] = Avg("score", filter=on_level)
+        for n in range(1, 6):
+            score_aggregates[f"{level.pk}:s{n}"] = Count("id", filter=on_level & Q(score=n))
+    totals = Ticket.objects.filter(status=Status.CLOSED, resolved_at__gte=since, score__isnull=False).aggregate(
+        **score_aggregates
+    )
+    scores = []
+    for level in levels:
+        if totals[f"{level.pk}:count"]:
+            mine = {key.split(":", 1)[1]: value for key, value in totals.items() if key.startswith(f"{level.pk}:")}
+            scores.append({**mine, "level": level})
+    return Dashboard(
+        since=since,
+        levels=levels,
+        backlog=backlog,
+        first_response=first_response,
+        sla_weeks=sla_weeks,
+        transfer_weeks=transfer_weeks,
+        scores=scores,
+    )
+
+
+def _fill_weeks(since: datetime, weeks: int, rows: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One entry per week of the window, zeros where nothing happened."""
+    found = {}
+    for row in rows:
+        week = row["week"]
+        if isinstance(week, datetime):
+            week = week.date()
+        elif isinstance(week, str):  # SQLite's date() answers text
+            week = date.fromisoformat(week)
+        found[week] = row
+    result = []
+    for index in range(weeks):
+        start = (since + timedelta(weeks=index)).date()
+        row = found.get(start, {})
+        result.append({"week": start, **{key: row.get(key, 0) or 0 for key in keys}})
+    return result
