@@ -279,3 +279,14 @@ LOGGING: dict[str, Any] = {
 
 # Resolved tickets with no answer from the customer close themselves after this many days.
 AUTO_CLOSE_DAYS = env_int("TIERDESK_AUTO_CLOSE_DAYS", 7, minimum=1, maximum=365)
+
+# --- Customer login protection and the Manager -----------------------------------------------
+# Failed logins within the window lock further attempts out, per identifier and per address.
+# The per-address limit is higher: several contacts of one office may share an address.
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("TIERDESK_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1, maximum=1440)
+LOGIN_FAILURE_LIMIT = env_int("TIERDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("TIERDESK_LOGIN_FAILURE_LIMIT_PER_IP", 20, minimum=1, maximum=10000)
+# The name authenticator apps show beside the account.
+TOTP_ISSUER = env_str("TIERDESK_TOTP_ISSUER", "tierdesk")
+# Password-reset links stay valid this long.
+PASSWORD_RESET_TIMEOUT = env_int("TIERDESK_PASSWORD_RESET_TIMEOUT", 3 * 3600, minimum=300, maximum=7 * 24 * 3600)
