@@ -11,7 +11,7 @@ STRICT := sla/calendar.py tickets/rules.py tierdesk/env.py tierdesk/signing.py i
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt package.json
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
 		PYTHON=$$(scripts/find-python) || exit 1; \
 		echo "Creating the virtualenv with $$PYTHON"; \
@@ -19,6 +19,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# axe-core for the accessibility checks in the browser tests (node_modules/ is git-ignored).
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility checks will be skipped (they fail under CI=true)"; fi
 	@touch $(STAMP)
 
 catalogues: venv
