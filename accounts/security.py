@@ -66,17 +66,18 @@ def lockout_for(*, identifier: str, ip: str | None, now: datetime) -> Lockout | 
 
 
 def record_failure(*, identifier: str, ip: str | None, now: datetime) -> None:
-    LoginAttempt.objects.create(identifier=normalise_identifier(identifier), ip_address=ip, created_at=now)
+    identifier = normalise_identifier(identifier)
+    # Rows older than the window count for nothing: trim them as we go, through the same indexes.
+    stale = now - _window()
+    LoginAttempt.objects.filter(identifier=identifier, created_at__lt=stale).delete()
+    if ip:
+        LoginAttempt.objects.filter(ip_address=ip, created_at__lt=stale).delete()
+    LoginAttempt.objects.create(identifier=identifier, ip_address=ip, created_at=now)
 
 
 def clear_failures(*, identifier: str) -> None:
     """A successful login wipes that identifier's failures (the address keeps its count)."""
     LoginAttempt.objects.filter(identifier=normalise_identifier(identifier)).delete()
-
-
-def purge_old_failures(*, now: datetime) -> int:
-    deleted, _ = LoginAttempt.objects.filter(created_at__lt=now - _window() * 4).delete()
-    return deleted
 
 
 # --- TOTP ----------------------------------------------------------------------------------

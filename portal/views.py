@@ -136,7 +136,11 @@ def _initial(request: HttpRequest, form_class: type[TicketForm]) -> dict[str, st
 def _open(request: HttpRequest, form_class: type[TicketForm], template: str) -> HttpResponse:
     user = _user(request)
     link_warning = ""
-    if request.method == "POST":
+    if request.method == "POST" and "suggest" in request.POST:
+        # "Find matching guides" without JavaScript: show the form again as typed, with suggestions.
+        fields = ("service", "type", "subject", "description", "via")
+        form = form_class(initial={k: request.POST.get(k, "") for k in fields}, user=user)
+    elif request.method == "POST":
         form = form_class(request.POST, request.FILES, user=user)
         if form.is_valid():
             try:

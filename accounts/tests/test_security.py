@@ -201,3 +201,12 @@ def test_a_new_password_lifts_the_lockout(client, desk):
     form_url = client.get(link, follow=True).request["PATH_INFO"]
     client.post(form_url, {"new_password1": "una-clave-nueva-larga-7", "new_password2": "una-clave-nueva-larga-7"})
     assert client.post(LOGIN, {"username": "lm4321-ovh", "password": "una-clave-nueva-larga-7"}).status_code == 302
+
+
+def test_failures_older_than_the_window_are_trimmed(client, desk, settings):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _fail(client)
+    with time_machine.travel(start + timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES + 1), tick=False):
+        _fail(client)
+    assert LoginAttempt.objects.count() == 1

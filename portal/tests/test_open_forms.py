@@ -194,10 +194,16 @@ def test_guides_are_suggested_beside_the_form_without_javascript(client, desk, g
     client.force_login(desk.pedro)
     page = client.get(f"{ASSISTANCE}?type=change_dns").text
     assert reverse("guides:article", args=["cambiar-dns-dominio"]) in page
-    # The no-JavaScript button sends the form by GET: the typed text comes back and drives the list.
-    page = client.get(ASSISTANCE, {"type": "", "description": "correo Thunderbird IMAP", "suggest": "1"}).text
-    assert reverse("guides:article", args=["configurar-cuenta-correo"]) in page
-    assert "correo Thunderbird IMAP" in page
+    # The no-JavaScript button posts the form without opening a ticket: the typed text comes back
+    # and drives the list.
+    response = client.post(
+        ASSISTANCE,
+        {"service": desk.hosting.reference, "type": "", "description": "correo Thunderbird IMAP", "suggest": "1"},
+    )
+    assert response.status_code == 200 and Ticket.objects.count() == 0
+    assert reverse("guides:article", args=["configurar-cuenta-correo"]) in response.text
+    assert "correo Thunderbird IMAP" in response.text
+    assert f'<option value="{desk.hosting.reference}" selected>' in response.text
 
 
 def test_staff_cannot_use_the_customer_forms(client, desk):

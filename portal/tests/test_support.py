@@ -91,3 +91,12 @@ def test_the_support_list_costs_the_same_at_any_size(client, desk, now, django_a
         _ticket(desk, desk.lucia, desk.server, "server_no_ping", now, i + 1)
     with django_assert_num_queries(6):
         client.get(SUPPORT, {"status": "active", "level": "L1", "service": desk.server.reference})
+
+
+def test_dates_are_shown_in_the_customers_time_zone(client, desk, now):
+    ticket = _ticket(desk, desk.lucia, desk.server, "server_no_ping", now, 0)  # 10:00 UTC
+    desk.lucia.time_zone = "America/New_York"
+    desk.lucia.save(update_fields=["time_zone"])
+    client.force_login(desk.lucia)
+    assert 'datetime="2027-03-02T05:00:00-05:00"' in client.get(SUPPORT).text
+    assert 'datetime="2027-03-02T05:00:00-05:00"' in client.get(reverse("portal:ticket", args=[ticket.number])).text
