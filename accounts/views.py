@@ -58,11 +58,14 @@ class LoginView(auth_views.LoginView):
             identifier=request.POST.get("username", ""), ip=security.client_ip(request), now=timezone.now()
         )
         if lockout is not None:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _lockout_message(lockout))
-            return self.render_to_response(self.get_context_data(form=form, locked=True), status=429)
+            # Refused before the password is even checked: a fresh form keeps the identifier typed.
+            form = self.form_class(request=request, initial={"username": request.POST.get("username", "")[:254]})
+            return self._locked(form, lockout)
         return super().post(request, *args, **kwargs)
+
+    def _locked(self, form: Any, lockout: security.Lockout) -> HttpResponse:
+        context = self.get_context_data(form=form, locked_message=_lockout_message(lockout))
+        return self.render_to_response(context, status=429)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         identifier = self.request.POST.get("username", "")
@@ -71,9 +74,8 @@ class LoginView(auth_views.LoginView):
             security.record_failure(identifier=identifier, ip=security.client_ip(self.request), now=now)
             lockout = security.lockout_for(identifier=identifier, ip=security.client_ip(self.request), now=now)
             if lockout is not None:
-                form.errors.clear()
-                form.add_error(None, _lockout_message(lockout))
-                return self.render_to_response(self.get_context_data(form=form, locked=True), status=429)
+                fresh = self.form_class(request=self.request, initial={"username": identifier[:254]})
+                return self._locked(fresh, lockout)
         return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:

@@ -34,6 +34,7 @@ def test_five_failures_lock_the_identifier_with_a_clear_message_even_for_the_rig
     response = client.post(LOGIN, {"username": "LM4321-OVH", "password": DEMO_PASSWORD})
     assert response.status_code == 429
     assert re.search(r"blocked until \d{1,2}:\d{2}", response.text)
+    assert 'value="LM4321-OVH"' in response.text  # what was typed is kept
     assert "_auth_user_id" not in client.session
 
 

@@ -1,9 +1,4 @@
-import os
-
 import pytest
-
-# Sync Playwright runs its own event loop in the test thread; pytest-django's DB access is sync.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
