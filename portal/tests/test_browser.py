@@ -211,3 +211,10 @@ def test_no_serious_accessibility_violations_on_any_portal_page(page, desk, open
     problems["incident form with errors"] = [f"{v['id']}: {v['help']}" for v in _axe(page)]
     shot(page, "incident-form-errors")
     assert {path: found for path, found in problems.items() if found} == {}
+    # On a phone's width the pages reflow instead of scrolling sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/manager/support/", f"/manager/support/tickets/{ticket.number}/", "/manager/support/assistance/new/"):
+        page.goto(path)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+    page.goto("/manager/support/")
+    shot(page, "support-phone")
