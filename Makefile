@@ -17,12 +17,13 @@ STRICT += triage/probes.py
 STRICT += triage/monitoring.py
 STRICT += notifications/mailparse.py
 STRICT += console/charts.py
+STRICT += guides/content.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt package.json
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then \
 		PYTHON=$$(scripts/find-python) || exit 1; \
 		echo "Creating the virtualenv with $$PYTHON"; \
@@ -30,6 +31,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	fi
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# axe-core for the accessibility checks in the browser tests (node_modules/ is git-ignored).
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility checks will be skipped (they fail under CI=true)"; fi
 	@touch $(STAMP)
 
 catalogues: venv

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from datetime import datetime
 
-from accounts.models import Organisation, Role, User, generate_customer_identifier
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Role, TOTPDevice, User, generate_customer_identifier
 
 
 @transaction.atomic
@@ -78,3 +82,80 @@ def create_staff(
     user.set_password(password)
     user.save()
     return user
+
+
+# --- two-factor authentication ---------------------------------------------------------------
+
+
+class TwoFactorRefused(Exception):
+    """A two-factor step was refused; ``message`` is shown to the person."""
+
+    def __init__(self, code: str, message: object) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+
+
+@transaction.atomic
+def start_totp(*, user: User, now: datetime) -> TOTPDevice:
+    """A new secret for the person's authenticator app; not in use until a code confirms it."""
+    from accounts.security import new_secret
+
+    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+    if device is not None and device.enabled:
+        raise TwoFactorRefused("already_enabled", _("Two-factor authentication is already on."))
+    if device is None:
+        return TOTPDevice.objects.create(user=user, secret=new_secret(), created_at=now)
+    device.secret = new_secret()
+    device.created_at = now
+    device.last_used_step = None
+    device.save(update_fields=["secret", "created_at", "last_used_step"])
+    return device
+
+
+def _consume(device: TOTPDevice, code: str, *, now: datetime) -> None:
+    from accounts.security import matching_step
+
+    step = matching_step(device.secret, code, now=now)
+    if step is None:
+        raise TwoFactorRefused("wrong_code", _("This code is not valid. Enter the 6 digits your app shows now."))
+    # Conditional UPDATE: the same code presented twice (a replay, or a double submit) passes once.
+    used = (
+        TOTPDevice.objects.filter(pk=device.pk)
+        .filter(Q(last_used_step__isnull=True) | Q(last_used_step__lt=step))
+        .update(last_used_step=step)
+    )
+    if not used:
+        raise TwoFactorRefused("code_used", _("This code has already been used. Wait for the next one."))
+
+
+@transaction.atomic
+def confirm_totp(*, user: User, code: str, now: datetime) -> TOTPDevice:
+    """Switch two-factor authentication on once the app shows a matching code."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user).first()
+    if device is None:
+        raise TwoFactorRefused("not_started", _("Start again: no authenticator app is being set up."))
+    if device.enabled:
+        raise TwoFactorRefused("already_enabled", _("Two-factor authentication is already on."))
+    _consume(device, code, now=now)
+    device.confirmed_at = now
+    device.save(update_fields=["confirmed_at"])
+    return device
+
+
+@transaction.atomic
+def disable_totp(*, user: User, code: str, now: datetime) -> None:
+    """Switch two-factor authentication off; a current code proves the app is still in hand."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+    if device is None:
+        raise TwoFactorRefused("not_enabled", _("Two-factor authentication is not on."))
+    _consume(device, code, now=now)
+    device.delete()
+
+
+def verify_login_code(*, user: User, code: str, now: datetime) -> None:
+    """The second login step: raises TwoFactorRefused unless the code is current and unused."""
+    device = TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if device is None:
+        raise TwoFactorRefused("not_enabled", _("Two-factor authentication is not on."))
+    _consume(device, code, now=now)

@@ -153,3 +153,49 @@ class User(AbstractUser):
     @property
     def customer_identifier(self) -> str:
         return self.username
+
+
+class TOTPDevice(models.Model):
+    """A person's authenticator app (RFC 6238 time-based codes), switched on once a code is confirmed.
+
+    ``last_used_step`` is the 30-second step of the last accepted code, so a code read over
+    someone's shoulder cannot be played again inside its window.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device"
+    )
+    secret = models.CharField(_("secret"), max_length=64)
+    confirmed_at = models.DateTimeField(_("switched on"), null=True, blank=True)
+    last_used_step = models.BigIntegerField(_("last code step"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return f"TOTP {self.user_id} ({'on' if self.confirmed_at else 'pending'})"
+
+    @property
+    def enabled(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class LoginAttempt(models.Model):
+    """One failed login, by identifier and by address; recent failures lock further attempts out."""
+
+    identifier = models.CharField(_("identifier"), max_length=254)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
+        indexes = [
+            models.Index(fields=["identifier", "created_at"], name="accounts_attempt_ident_idx"),
+            models.Index(fields=["ip_address", "created_at"], name="accounts_attempt_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.ip_address} {self.created_at:%Y-%m-%d %H:%M}"

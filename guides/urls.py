@@ -1,4 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from guides import views
 
 app_name = "guides"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("<slug:slug>/", views.article, name="article"),
+]

@@ -363,3 +363,13 @@ TIERDESK_CTI_TOLERANCE = env_int("TIERDESK_CTI_TOLERANCE", 300, minimum=10, maxi
 # Rows per queue page, and how many pages deep the queue goes (refine the filters beyond that).
 CONSOLE_PAGE_SIZE = env_int("TIERDESK_CONSOLE_PAGE_SIZE", 50, minimum=10, maximum=200)
 CONSOLE_MAX_PAGES = env_int("TIERDESK_CONSOLE_MAX_PAGES", 20, minimum=1, maximum=200)
+# --- Customer login protection and the Manager -----------------------------------------------
+# Failed logins within the window lock further attempts out, per identifier and per address.
+# The per-address limit is higher: several contacts of one office may share an address.
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("TIERDESK_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1, maximum=1440)
+LOGIN_FAILURE_LIMIT = env_int("TIERDESK_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("TIERDESK_LOGIN_FAILURE_LIMIT_PER_IP", 20, minimum=1, maximum=10000)
+# The name authenticator apps show beside the account.
+TOTP_ISSUER = env_str("TIERDESK_TOTP_ISSUER", "tierdesk")
+# Password-reset links stay valid this long.
+PASSWORD_RESET_TIMEOUT = env_int("TIERDESK_PASSWORD_RESET_TIMEOUT", 3 * 3600, minimum=300, maximum=7 * 24 * 3600)

@@ -15,6 +15,7 @@ class Command(BaseCommand):
     help = "Load the support organisation of the guide 'Niveles de soporte' when the desk has none yet."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        call_command("load_guides", verbosity=0)  # the knowledge base's first articles, when missing
         if SupportLevel.objects.exists():
             self.stdout.write("The support levels are already set up; nothing changed.")
             return
