@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Pure modules (no Django inside) are checked with mypy --strict.
 STRICT := sla/calendar.py tickets/rules.py tierdesk/env.py tierdesk/signing.py infogerencia/pricing.py \
-	infogerencia/pdf.py triage/rules.py triage/probes.py notifications/mailparse.py
+	infogerencia/pdf.py infogerencia/slots.py triage/rules.py triage/probes.py notifications/mailparse.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 

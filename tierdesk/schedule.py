@@ -14,8 +14,10 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from infogerencia.tasks import expire_quotes
     from tickets.tasks import close_resolved_tickets
 
     return [
         Job("close_resolved_tickets", 3600, close_resolved_tickets),
+        Job("expire_quotes", 3600, expire_quotes),
     ]
