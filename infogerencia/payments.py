@@ -87,9 +87,20 @@ class SignedWebhookProvider(PaymentProvider):
 
     def handle(self, request: HttpRequest, *, now: datetime) -> WebhookAnswer:
         """Verify, parse and apply one delivery, then log it (whatever the outcome)."""
-        body = request.body
         header = request.headers.get(SIGNATURE_HEADER)
-        answer = self._handle(body, header, now=now)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > MAX_BODY:
+            # Refused before reading, so an oversized body never reaches memory.
+            body = b""
+            answer = _refusal(
+                413, "body_too_large", f"the body is larger than {MAX_BODY} bytes", DeliveryOutcome.INVALID
+            )
+        else:
+            body = request.body
+            answer = self._handle(body, header, now=now)
         try:
             WebhookDelivery.objects.create(
                 provider=self.code,

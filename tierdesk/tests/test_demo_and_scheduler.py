@@ -42,10 +42,10 @@ def test_a_demo_login_works(client, db):
 def test_two_schedulers_fire_each_slot_once(db):
     fired = fire_due_jobs(7200.0)
     again = fire_due_jobs(7250.0)  # same hourly slot
-    assert fired == ["close_resolved_tickets"]
+    assert "close_resolved_tickets" in fired  # apps append their own jobs beside it
     assert again == []
-    assert fire_due_jobs(10800.0) == ["close_resolved_tickets"]
-    assert PeriodicSlot.objects.count() == 2
+    assert "close_resolved_tickets" in fire_due_jobs(10800.0)
+    assert PeriodicSlot.objects.filter(job="close_resolved_tickets").count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
