@@ -106,3 +106,27 @@ class TestListCosts:
         with django_assert_num_queries(6):
             response = client.get("/infogerencia/console/")
         assert response.status_code == 200
+
+
+class TestStaffWorkspace:
+    def test_the_quote_page_renders_at_every_step(self, client, desk, pipeline, morning):
+        from infogerencia.tests.test_invoices import finish
+
+        quotes = {
+            "draft": pipeline.draft(),
+            "sent": pipeline.sent(),
+            "accepted": pipeline.accepted(),
+            "paid": pipeline.paid(),
+        }
+        done = pipeline.paid()
+        invoice = finish(desk, done, morning)
+        client.force_login(desk.l3)
+        for state, quote in quotes.items():
+            page = client.get(f"/infogerencia/console/quotes/{quote.number}/")
+            assert page.status_code == 200, state
+        paid_page = client.get(f"/infogerencia/console/quotes/{quotes['paid'].number}/").content.decode()
+        assert 'name="field_php_version"' in paid_page and 'name="starts_at"' in paid_page
+        done_page = client.get(f"/infogerencia/console/quotes/{done.number}/").content.decode()
+        assert invoice.number in done_page and "quote_sent" in done_page
+        home = client.get("/infogerencia/console/").content.decode()
+        assert quotes["paid"].number in home
