@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,28 @@ class InterventionType(TranslatedName):
         constraints = [
             models.CheckConstraint(condition=models.Q(base_price__gte=0), name="infogerencia_type_price_positive"),
         ]
+
+    def clean(self) -> None:
+        """Checks what the admin form cannot: product kinds and the shape of the required fields."""
+        from services.models import Product
+
+        errors: dict[str, Any] = {}
+        products = self.products or []
+        if not isinstance(products, list) or any(p not in Product.values for p in products):
+            errors["products"] = _("List product kinds among: %(kinds)s.") % {"kinds": ", ".join(Product.values)}
+        fields = self.required_fields or []
+        well_formed = isinstance(fields, list) and all(
+            isinstance(item, str) or (isinstance(item, dict) and isinstance(item.get("key"), str) and item["key"])
+            for item in fields
+        )
+        if not well_formed:
+            errors["required_fields"] = _(
+                'Give a list of {"key": ..., "label_es": ..., "label_en": ..., "label_fr": ...} entries.'
+            )
+        if self.estimated_duration is not None and self.estimated_duration.total_seconds() <= 0:
+            errors["estimated_duration"] = _("The estimated duration must be positive.")
+        if errors:
+            raise ValidationError(errors)
 
     def description_in(self, language: str | None = None) -> str:
         return _localized(self, "description", language)

@@ -186,3 +186,27 @@ class TestExpiry:
         from tierdesk.schedule import jobs
 
         assert "expire_quotes" in [job.name for job in jobs()]
+
+
+class TestCatalogue:
+    def test_the_guides_examples_are_installed(self, db):
+        codes = set(InterventionType.objects.values_list("code", flat=True))
+        assert {"recompile-php", "install-zend-optimizer", "reconfigure-multidomain", "flush-qmail-queue"} <= codes
+        php = InterventionType.objects.get(code="recompile-php")
+        assert php.name_in("fr") == "Recompiler PHP" and php.estimated_duration == timedelta(hours=2)
+        assert [key for key, _label in php.required_field_labels("en")] == [
+            "php_version",
+            "modules",
+            "backup_reference",
+        ]
+
+    def test_the_admin_refuses_unknown_products_and_malformed_fields(self, db):
+        from django.core.exceptions import ValidationError
+
+        item = InterventionType(
+            code="x", name_es="x", name_en="x", name_fr="x", base_price=Decimal("1"),
+            estimated_duration=timedelta(minutes=0), products=["toaster"], required_fields=[{"label_es": "x"}],
+        )  # fmt: skip
+        with pytest.raises(ValidationError) as refused:
+            item.full_clean()
+        assert {"products", "required_fields", "estimated_duration"} <= set(refused.value.message_dict)
