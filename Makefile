@@ -18,6 +18,7 @@ STRICT += triage/monitoring.py
 STRICT += notifications/mailparse.py
 STRICT += console/charts.py
 STRICT += guides/content.py
+STRICT += infogerencia/slots.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 

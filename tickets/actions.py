@@ -848,3 +848,42 @@ def merge_duplicate(ticket: Ticket, *, into: Ticket, actor: User, reason: str, n
     _record(into, EventKind.LINKED, actor=actor, now=now, link=LinkKind.DUPLICATE, other=ticket.number, reason=reason)
     _set_status(ticket, Status.CLOSED, actor=actor, now=now, cause="duplicate")
     return ticket
+
+
+# --- changes made by other apps (managed services) ------------------------------------------
+
+
+def record_event(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime, **data: Any) -> TicketEvent:
+    """Write an audit event on a ticket for a change made by another app (a quote sent, an
+    intervention scheduled), in the caller's transaction, with the same after-commit dispatch."""
+    return _record(ticket, kind, actor=actor, now=_now(now), **data)
+
+
+def pass_to_managed_services(
+    ticket: Ticket, *, assignee: User, actor: User | None, now: datetime, reason: str
+) -> Ticket:
+    """→ L3: the quote is paid and the intervention scheduled; the ticket moves to level 3, to
+    the administrator who will do the work. Runs inside the caller's transaction."""
+    now = _now(now)
+    ticket = _locked(ticket)
+    l3 = _level(LevelCode.L3)
+    if ticket.level_id == l3.pk and ticket.assignee_id == assignee.pk:
+        return ticket
+    before = {"level": ticket.level.code, "kind": ticket.kind, "team": ticket.team.code if ticket.team else None}
+    ticket.level = l3
+    ticket.kind = TicketKind.INTERVENTION
+    ticket.team = _default_team(l3, None)
+    ticket.assignee = assignee
+    ticket.updated_at = now
+    ticket.save(update_fields=["level", "kind", "team", "assignee", "updated_at"])
+    _record(
+        ticket,
+        EventKind.TRANSFERRED,
+        actor=actor,
+        now=now,
+        before=before,
+        after={"level": l3.code, "kind": ticket.kind, "team": ticket.team.code if ticket.team else None},
+        reason=reason,
+        rule="intervention_paid",
+    )
+    return ticket

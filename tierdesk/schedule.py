@@ -14,6 +14,7 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from infogerencia.tasks import expire_quotes
     from notifications.tasks import retry_due_deliveries
     from sla.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets
@@ -25,4 +26,5 @@ def jobs() -> list[Job]:
         Job("triage_reap_stuck_runs", 300, reap_stuck_runs),
         Job("triage_purge_webhook_deliveries", 86400, purge_webhook_deliveries),
         Job("retry_due_deliveries", 60, retry_due_deliveries),
+        Job("expire_quotes", 3600, expire_quotes),
     ]

@@ -373,3 +373,26 @@ LOGIN_FAILURE_LIMIT_PER_IP = env_int("TIERDESK_LOGIN_FAILURE_LIMIT_PER_IP", 20, 
 TOTP_ISSUER = env_str("TIERDESK_TOTP_ISSUER", "tierdesk")
 # Password-reset links stay valid this long.
 PASSWORD_RESET_TIMEOUT = env_int("TIERDESK_PASSWORD_RESET_TIMEOUT", 3 * 3600, minimum=300, maximum=7 * 24 * 3600)
+# --- Infogerencia (level 3): quotes, payments, interventions, invoices --------------------------
+# The seller printed on quotes and invoices. The address is one line per "|".
+TIERDESK_SELLER_NAME = env_str("TIERDESK_SELLER_NAME", "tierdesk Hosting S.L.")
+TIERDESK_SELLER_VAT_ID = env_str("TIERDESK_SELLER_VAT_ID", "ESB00000000")
+TIERDESK_SELLER_ADDRESS = env_str("TIERDESK_SELLER_ADDRESS", "Calle de Ejemplo 1|28001 Madrid|España")
+TIERDESK_SELLER_COUNTRY = env_str("TIERDESK_SELLER_COUNTRY", "ES")
+# Payment providers, by dotted path; each has a stable ``code``.
+TIERDESK_PAYMENT_PROVIDERS = env_list(
+    "TIERDESK_PAYMENT_PROVIDERS",
+    ["infogerencia.payments.ManualProvider", "infogerencia.payments.SignedWebhookProvider"],
+)
+# Shared secrets of the payment webhook (comma-separated while one is rotated). Empty: the
+# endpoint refuses every delivery with 503.
+TIERDESK_PAYMENT_WEBHOOK_SECRET = env_list("TIERDESK_PAYMENT_WEBHOOK_SECRET", [])
+TIERDESK_PAYMENT_WEBHOOK_TOLERANCE = env_int("TIERDESK_PAYMENT_WEBHOOK_TOLERANCE", 300, minimum=1, maximum=3600)
+TIERDESK_QUOTE_VALIDITY_DAYS = env_int("TIERDESK_QUOTE_VALIDITY_DAYS", 30, minimum=1, maximum=365)
+TIERDESK_INVOICE_DUE_DAYS = env_int("TIERDESK_INVOICE_DUE_DAYS", 30, minimum=0, maximum=365)
+TIERDESK_INVOICE_SERIES = env_str("TIERDESK_INVOICE_SERIES", "A")
+TIERDESK_CREDIT_NOTE_SERIES = env_str("TIERDESK_CREDIT_NOTE_SERIES", "R")
+if TIERDESK_INVOICE_SERIES == TIERDESK_CREDIT_NOTE_SERIES:
+    raise ConfigurationError("TIERDESK_INVOICE_SERIES and TIERDESK_CREDIT_NOTE_SERIES must differ.")
+# Interventions start at least this many minutes after payment, on a quarter hour.
+TIERDESK_INTERVENTION_LEAD_MINUTES = env_int("TIERDESK_INTERVENTION_LEAD_MINUTES", 60, minimum=0, maximum=10080)

@@ -1,0 +1,122 @@
+"""Races on PostgreSQL: many invoices issued at once get consecutive numbers, and one payment
+delivered many times at once is applied once.
+
+SQLite serialises every writer (BEGIN IMMEDIATE), so these races cannot happen there; the tests
+run on PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test import Client
+
+from infogerencia import actions
+from infogerencia.models import Intervention, Invoice, Payment, QuoteState, WebhookDelivery
+from tierdesk import signing
+
+from .conftest import SECRET
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite serialises writers, so there is no race to test; run with TIERDESK_DATABASE_URL=postgres://…",
+    ),
+]
+
+
+def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(i)`` in ``count`` threads released together; return results (or exceptions)."""
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_twenty_invoices_issued_at_once_get_twenty_consecutive_numbers(desk, pipeline, morning):
+    interventions = []
+    for _ in range(20):
+        intervention = pipeline.paid().intervention
+        actions.record_report(
+            intervention,
+            actor=desk.l3,
+            steps="Hecho",
+            outcome="success",
+            minutes_spent=30,
+            fields={key: "ok" for key, _label in actions.required_fields(intervention)},
+            now=morning,
+        )
+        interventions.append(intervention)
+
+    results = run_at_once(20, lambda i: actions.complete_intervention(interventions[i], actor=desk.l3, now=morning))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    numbers = sorted(Invoice.objects.values_list("sequence", flat=True))
+    assert numbers == list(range(1, 21))
+    assert sorted(r.number for r in results) == [f"A-2027-{n:06d}" for n in range(1, 21)]
+
+
+def test_the_same_payment_delivered_ten_times_at_once_is_applied_once(desk, pipeline, morning):
+    quote = pipeline.accepted()
+    body = json.dumps(
+        {
+            "event_id": "evt_race",
+            "quote_number": quote.number,
+            "amount": str(quote.gross),
+            "currency": "EUR",
+            "status": "succeeded",
+        }
+    ).encode()
+    identical = signing.build_header(SECRET.encode(), int(morning.timestamp()), body)
+
+    def deliver(index: int) -> tuple[int, dict[str, Any]]:
+        # Half are byte-for-byte replays; half are the processor's retries, re-signed each time.
+        header = (
+            identical if index % 2 else signing.build_header(SECRET.encode(), int(morning.timestamp()) - index, body)
+        )
+        response = Client().post(
+            "/infogerencia/payments/webhook/",
+            data=body,
+            content_type="application/json",
+            HTTP_X_TIERDESK_SIGNATURE=header,
+        )
+        return response.status_code, response.json()
+
+    with time_machine.travel(morning, tick=False):
+        results = run_at_once(10, deliver)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    outcomes = Counter(body.get("status") or body.get("error") for _status, body in results)
+    assert outcomes["applied"] == 1, results
+    assert outcomes["applied"] + outcomes["already_applied"] + outcomes["replayed"] == 10
+    assert all(status in {200, 409} for status, _body in results)
+    assert Payment.objects.filter(quote=quote).count() == 1
+    assert Intervention.objects.filter(quote=quote).count() == 1
+    quote.refresh_from_db()
+    assert quote.state == QuoteState.PAID
+    assert WebhookDelivery.objects.count() == 10
+    steps = [e.data.get("step") for e in quote.ticket.events.all()]
+    assert steps.count("payment_received") == 1 and steps.count("intervention_scheduled") == 1

@@ -1,0 +1,432 @@
+"""Level 3 pages: the customer's quotes in the Manager, the staff's quote workspace, the PDFs
+and the payment webhook. Each view authenticates, validates, calls one action or query, renders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from infogerencia import actions, documents, forms, payments, queries
+from infogerencia.models import (
+    Intervention,
+    Invoice,
+    OperationReport,
+    Quote,
+    QuoteLine,
+    QuoteState,
+    WebhookDelivery,
+)
+from tickets import queries as ticket_queries
+from tickets.errors import ActionRefused
+
+View = Callable[..., HttpResponse]
+
+
+def _me(request: HttpRequest) -> User:
+    """The logged-in person (the decorators below have made sure there is one)."""
+    return cast(User, request.user)
+
+
+def customer_required(view: View) -> View:
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not getattr(request.user, "is_customer", False):
+            raise Http404("Customers only")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def staff_required(view: View) -> View:
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (getattr(request.user, "is_agent", False) or request.user.is_superuser):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _refused(request: HttpRequest, form: Any, error: ActionRefused) -> None:
+    """Put an action's refusal on the form field it names (or on the form), keeping the input."""
+    field = getattr(error, "field", None)
+    if form is not None and field and field in form.fields:
+        form.add_error(field, str(error.message))
+    elif form is not None:
+        form.add_error(None, str(error.message))
+    else:
+        messages.error(request, str(error.message))
+
+
+# --- customer (Manager) --------------------------------------------------------------------
+
+
+@require_GET
+@customer_required
+def customer_home(request: HttpRequest) -> HttpResponse:
+    """The customer's quotes and invoices, newest first."""
+    return render(
+        request,
+        "infogerencia/customer_home.html",
+        {"quotes": queries.quote_list(request.user), "invoices": queries.invoice_list(request.user)},
+    )
+
+
+def _customer_quote_page(request: HttpRequest, quote: Quote, *, status: int = 200, **forms_: Any) -> HttpResponse:
+    context = {
+        "quote": quote,
+        "lines": list(quote.lines.all()),
+        "invoices": list(quote.invoices.order_by("issued_at", "id")),
+        "accept_form": forms_.get("accept_form") or forms.AcceptForm(),
+        "reject_form": forms_.get("reject_form") or forms.RejectForm(),
+        "providers": [p for p in payments.providers().values()],
+        "report": _report(quote),
+    }
+    return render(request, "infogerencia/customer_quote.html", context, status=status)
+
+
+def _report(quote: Quote) -> OperationReport | None:
+    try:
+        return quote.intervention.report
+    except (Intervention.DoesNotExist, OperationReport.DoesNotExist):
+        return None
+
+
+@require_GET
+@customer_required
+def customer_quote(request: HttpRequest, number: str) -> HttpResponse:
+    return _customer_quote_page(request, queries.get_quote_for(request.user, number))
+
+
+@require_POST
+@customer_required
+def customer_accept(request: HttpRequest, number: str) -> HttpResponse:
+    quote = queries.get_quote_for(request.user, number)
+    form = forms.AcceptForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.accept_quote(
+                quote, actor=_me(request), requested_start=form.cleaned_data["requested_start"], now=timezone.now()
+            )
+        except ActionRefused as error:
+            _refused(request, form, error)
+        else:
+            messages.success(request, _("Quote accepted. The intervention is scheduled as soon as it is paid."))
+            return redirect("infogerencia:customer_quote", number=quote.number)
+    return _customer_quote_page(request, quote, status=400, accept_form=form)
+
+
+@require_POST
+@customer_required
+def customer_reject(request: HttpRequest, number: str) -> HttpResponse:
+    quote = queries.get_quote_for(request.user, number)
+    form = forms.RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.reject_quote(quote, actor=_me(request), reason=form.cleaned_data["reason"], now=timezone.now())
+        except ActionRefused as error:
+            _refused(request, form, error)
+        else:
+            messages.success(request, _("Quote rejected. Thank you for telling us why."))
+            return redirect("infogerencia:customer_quote", number=quote.number)
+    return _customer_quote_page(request, quote, status=400, reject_form=form)
+
+
+# --- documents (customer and staff) --------------------------------------------------------
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_GET
+@login_required
+def quote_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    quote = queries.get_quote_for(request.user, number)
+    return _pdf(documents.quote_pdf(quote), f"{quote.number}.pdf")
+
+
+@require_GET
+@login_required
+def invoice_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    invoice = queries.get_invoice_for(request.user, number)
+    return _pdf(documents.invoice_pdf(invoice), f"{invoice.number}.pdf")
+
+
+# --- staff (console) -----------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Quotes (by state), upcoming interventions, recent invoices and webhook deliveries."""
+    state = request.GET.get("state", "")
+    deliveries: list[WebhookDelivery] = []
+    if _me(request).role in {"billing", "supervisor"} or _me(request).is_superuser:
+        deliveries = list(WebhookDelivery.objects.order_by("-received_at", "-id")[:20])
+    return render(
+        request,
+        "infogerencia/staff_home.html",
+        {
+            "quotes": queries.quote_list(request.user, state=state),
+            "state": state,
+            "states": QuoteState.choices,
+            "interventions": queries.upcoming_interventions(request.user),
+            "invoices": queries.invoice_list(request.user, limit=20),
+            "deliveries": deliveries,
+        },
+    )
+
+
+def _staff_quote_page(request: HttpRequest, quote: Quote, *, status: int = 200, **given: Any) -> HttpResponse:
+    intervention: Intervention | None = getattr(quote, "intervention", None) if quote.state == QuoteState.PAID else None
+    report = _report(quote) if intervention else None
+    required = actions.required_fields(intervention) if intervention else []
+    report_initial = {}
+    if report is not None:
+        report_initial = {
+            "steps": report.steps,
+            "commands": report.commands,
+            "outcome": report.outcome,
+            "outcome_notes": report.outcome_notes,
+            "minutes_spent": report.minutes_spent,
+            **{f"field_{k}": v for k, v in report.fields.items()},
+        }
+    lines = list(quote.lines.select_related("intervention_type"))
+    totals = quote.computed_totals() if quote.state == QuoteState.DRAFT else None
+    context = {
+        "quote": quote,
+        "lines": lines,
+        "draft_totals": totals,
+        "intervention": intervention,
+        "report": report,
+        "invoices": list(quote.invoices.select_related("rectifies").order_by("issued_at", "id")),
+        "line_form": given.get("line_form") or forms.QuoteLineForm(),
+        "terms_form": given.get("terms_form")
+        or forms.QuoteTermsForm(initial={"valid_until": quote.valid_until, "terms": quote.terms}),
+        "payment_form": given.get("payment_form") or forms.ManualPaymentForm(initial={"amount": quote.gross}),
+        "move_form": given.get("move_form") or forms.MoveForm(),
+        "report_form": given.get("report_form") or forms.ReportForm(initial=report_initial, required_fields=required),
+        "credit_form": given.get("credit_form") or forms.CreditNoteForm(),
+        "events": [event for event in ticket_queries.history(quote.ticket) if "step" in event.data],
+        "now": timezone.now(),
+    }
+    return render(request, "infogerencia/staff_quote.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def staff_quote(request: HttpRequest, number: str) -> HttpResponse:
+    return _staff_quote_page(request, queries.get_quote_for(request.user, number))
+
+
+@require_POST
+@staff_required
+def staff_draft(request: HttpRequest, ticket_number: int) -> HttpResponse:
+    ticket = ticket_queries.get_ticket_by_number_for(request.user, ticket_number)
+    try:
+        quote = actions.draft_quote(ticket, actor=_me(request), now=timezone.now())
+    except ActionRefused as error:
+        messages.error(request, str(error.message))
+        return redirect("console:ticket", number=ticket.number)
+    messages.success(request, _("Draft quote %(number)s created.") % {"number": quote.number})
+    return redirect("infogerencia:staff_quote", number=quote.number)
+
+
+def _staff_form_action(
+    request: HttpRequest, number: str, form_class: Any, form_name: str, run: Callable[[Quote, Any], Any], done: str
+) -> HttpResponse:
+    quote = queries.get_quote_for(request.user, number)
+    kwargs: dict[str, Any] = {}
+    if form_class is forms.ReportForm:
+        intervention = getattr(quote, "intervention", None)
+        kwargs["required_fields"] = actions.required_fields(intervention) if intervention else []
+    form = form_class(request.POST, **kwargs) if form_class is not None else None
+    if form is None or form.is_valid():
+        try:
+            run(quote, form.cleaned_data if form is not None else {})
+        except ActionRefused as error:
+            _refused(request, form, error)
+        else:
+            messages.success(request, done)
+            return redirect("infogerencia:staff_quote", number=quote.number)
+    quote = queries.get_quote_for(request.user, number)
+    return _staff_quote_page(request, quote, status=400, **({form_name: form} if form is not None else {}))
+
+
+@require_POST
+@staff_required
+def staff_add_line(request: HttpRequest, number: str) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.add_quote_line(
+            quote,
+            actor=_me(request),
+            intervention_type=data["intervention_type"],
+            description=data["description"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            discount_percent=data["discount_percent"] or 0,
+            now=timezone.now(),
+        )
+
+    return _staff_form_action(request, number, forms.QuoteLineForm, "line_form", run, _("Line added."))
+
+
+@require_POST
+@staff_required
+def staff_remove_line(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        line = get_object_or_404(QuoteLine, pk=line_id, quote=quote)
+        actions.remove_quote_line(line, actor=_me(request), now=timezone.now())
+
+    return _staff_form_action(request, number, None, "", run, _("Line removed."))
+
+
+@require_POST
+@staff_required
+def staff_terms(request: HttpRequest, number: str) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.update_quote(
+            quote, actor=_me(request), valid_until=data["valid_until"], terms=data["terms"], now=timezone.now()
+        )
+
+    return _staff_form_action(request, number, forms.QuoteTermsForm, "terms_form", run, _("Quote updated."))
+
+
+@require_POST
+@staff_required
+def staff_send(request: HttpRequest, number: str) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.send_quote(quote, actor=_me(request), now=timezone.now())
+
+    return _staff_form_action(request, number, None, "", run, _("Quote sent to the customer."))
+
+
+@require_POST
+@staff_required
+def staff_confirm_payment(request: HttpRequest, number: str) -> HttpResponse:
+    provider = payments.get_provider("manual")
+    if not isinstance(provider, payments.ManualProvider):
+        raise Http404("Manual payments are not enabled")
+
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        provider.confirm(
+            quote, actor=_me(request), reference=data["reference"], amount=data["amount"], now=timezone.now()
+        )
+
+    return _staff_form_action(
+        request,
+        number,
+        forms.ManualPaymentForm,
+        "payment_form",
+        run,
+        _("Payment confirmed; the intervention is scheduled."),
+    )
+
+
+@require_POST
+@staff_required
+def staff_schedule(request: HttpRequest, number: str) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.schedule_intervention(quote, actor=_me(request), now=timezone.now())
+
+    return _staff_form_action(request, number, None, "", run, _("Intervention scheduled."))
+
+
+def _intervention(quote: Quote) -> Intervention:
+    intervention = getattr(quote, "intervention", None)
+    if intervention is None:
+        raise ActionRefused("not_scheduled", _("This quote has no intervention yet."))
+    return intervention
+
+
+@require_POST
+@staff_required
+def staff_move(request: HttpRequest, number: str) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.move_intervention(
+            _intervention(quote),
+            actor=_me(request),
+            starts_at=data["starts_at"],
+            reason=data["reason"],
+            now=timezone.now(),
+        )
+
+    return _staff_form_action(
+        request, number, forms.MoveForm, "move_form", run, _("Intervention moved; both sides are told.")
+    )
+
+
+@require_POST
+@staff_required
+def staff_report(request: HttpRequest, number: str) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.record_report(
+            _intervention(quote),
+            actor=_me(request),
+            steps=data["steps"],
+            commands=data["commands"],
+            outcome=data["outcome"],
+            outcome_notes=data["outcome_notes"],
+            minutes_spent=data["minutes_spent"],
+            fields={k[len("field_") :]: v for k, v in data.items() if k.startswith("field_")},
+            now=timezone.now(),
+        )
+
+    return _staff_form_action(request, number, forms.ReportForm, "report_form", run, _("Operation report saved."))
+
+
+@require_POST
+@staff_required
+def staff_done(request: HttpRequest, number: str) -> HttpResponse:
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.complete_intervention(_intervention(quote), actor=_me(request), now=timezone.now())
+
+    return _staff_form_action(
+        request, number, None, "", run, _("Intervention done; the invoice and the report are sent to the customer.")
+    )
+
+
+@require_POST
+@staff_required
+def staff_credit_note(request: HttpRequest, number: str) -> HttpResponse:
+    invoice: Invoice = queries.get_invoice_for(request.user, number)
+
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        actions.issue_credit_note(invoice, actor=_me(request), reason=data["reason"], now=timezone.now())
+
+    return _staff_form_action(
+        request, invoice.quote.number, forms.CreditNoteForm, "credit_form", run, _("Credit note issued.")
+    )
+
+
+# --- payment webhook -----------------------------------------------------------------------
+
+
+@csrf_exempt
+def payment_webhook(request: HttpRequest, provider: str) -> JsonResponse:
+    """A payment processor's signed event. JSON in, JSON out; never a 500 for bad input."""
+    if request.method != "POST":
+        return JsonResponse({"error": "method_not_allowed", "message": "POST only"}, status=405)
+    handler = payments.get_provider(provider)
+    if not isinstance(handler, payments.SignedWebhookProvider):
+        return JsonResponse({"error": "unknown_provider", "message": "no such webhook"}, status=404)
+    answer = handler.handle(request, now=timezone.now())
+    return JsonResponse(answer.body, status=answer.status)
