@@ -278,7 +278,10 @@ def _date(request: HttpRequest, name: str) -> datetime | None:
         moment = None
     if moment is None:
         raise OvhError(400, f"Invalid value for parameter {name}: a date-time is expected")
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC) if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+    except (OverflowError, ValueError):
+        raise OvhError(400, f"Invalid value for parameter {name}: out of range") from None
 
 
 # --- rendering -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -248,6 +248,16 @@ def _fresh(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 NumberT = Annotated[int, Field(ge=1, le=2**62)]
 AttachmentId = Annotated[str, Field(max_length=32, pattern=r"^[0-9a-f]+$")]
 
+
+def as_utc(value: datetime, *, field: str) -> datetime:
+    """An aware UTC datetime (naive input is read as UTC); refuses what the database cannot hold."""
+    try:
+        value = value.replace(tzinfo=UTC) if timezone.is_naive(value) else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ApiError(400, "invalid_datetime", _("This date and time is out of range."), field=field) from None
+    return value
+
+
 # --- cursor --------------------------------------------------------------------------------
 
 
@@ -265,8 +275,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError
         if not 0 < pk < 2**62:
             raise ValueError
-        return when, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return when.astimezone(UTC), pk
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise ApiError(
             400, "invalid_cursor", _("This cursor is not valid; start again without it."), field="cursor"
         ) from None
@@ -299,9 +309,7 @@ def list_tickets(
     if service:
         items = items.filter(service__reference=service.strip().lower())
     if updated_since:
-        if timezone.is_naive(updated_since):
-            updated_since = timezone.make_aware(updated_since, timezone.get_fixed_timezone(0))
-        items = items.filter(updated_at__gte=updated_since)
+        items = items.filter(updated_at__gte=as_utc(updated_since, field="updated_since"))
     if cursor:
         when, pk = decode_cursor(cursor)
         items = items.filter(Q(updated_at__lt=when) | Q(updated_at=when, id__lt=pk))

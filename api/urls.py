@@ -6,6 +6,7 @@ from api.rest import api
 app_name = "api"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", views.api_not_found, name="api_not_found"),
     path("api/tokens/", views.tokens, name="tokens"),
     path("api/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path("api/credentials/<str:token>/", views.validate_credential, name="validate_credential"),

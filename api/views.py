@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from api import actions
+from api.errors import error_body
 from api.models import ApiToken, CredentialState, Scope
 from tickets.errors import ActionRefused, InvalidInput
 
@@ -32,6 +33,11 @@ def _token_page(
         {"form": form, "tokens": tokens, "new_secret": new_secret, "section": "api"},
         status=status,
     )
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown paths under /api/v1/ answer in the API's error shape, not with an HTML page."""
+    return JsonResponse(error_body("not_found", _("There is no such API call.")), status=404)
 
 
 @login_required

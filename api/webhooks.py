@@ -67,7 +67,7 @@ def emit(event: str, *, key: str, data: dict[str, Any], now: datetime | None = N
                     event=event,
                     event_key=key[:100],
                     payload={"event": event, "created_at": now.isoformat(), "data": data},
-                    next_attempt_at=now,
+                    next_attempt_at=timezone.now(),  # due at once, whatever time the event carries
                     created_at=now,
                 )
         except IntegrityError:

@@ -37,16 +37,24 @@ def ovh_env(live_server, settings, desk, tmp_path, monkeypatch):  # type: ignore
     application = OvhApplication.objects.create(
         name="Lucía's backup script", application_key=secrets.token_hex(8), application_secret=secrets.token_hex(16)
     )
-    return application
+    yield application
+    # Close the clients' kept-alive connections before the live server stops.
+    while CLIENTS:
+        CLIENTS.pop()._session.close()
+
+
+CLIENTS: list[ovh.Client] = []
 
 
 def new_client(application: OvhApplication, consumer_key: str | None = None, secret: str | None = None) -> ovh.Client:
-    return ovh.Client(
+    client = ovh.Client(
         endpoint=ENDPOINT,
         application_key=application.application_key,
         application_secret=secret or application.application_secret,
         consumer_key=consumer_key,
     )
+    CLIENTS.append(client)
+    return client
 
 
 def validated_client(
@@ -107,6 +115,7 @@ def test_it_runs_the_nine_operations_with_the_official_client(ovh_env, desk):  #
     assert ticket_id in client.get("/support/tickets", status="open", archived=False, maxCreationDate=None)
     assert client.get("/support/tickets", subject="ñandú") == [ticket_id]
     assert client.get("/support/tickets", status="closed") == []
+    assert client.get("/support/tickets", minCreationDate="1235-01-27T18:37:42+17:49") == [ticket_id]
     assert client.get("/support/tickets", category="incident", product="dedicated", pageSize=10, page=1) == [ticket_id]
     assert client.get("/support/tickets", ticketNumber=str(created["ticketNumber"])) == [ticket_id]
 
