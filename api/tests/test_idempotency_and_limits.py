@@ -98,3 +98,34 @@ def test_windows_roll_over_and_are_purged(db):  # type: ignore[no-untyped-def]
     assert ratelimit.hit("t", limit=2, window_seconds=60, now=start + timedelta(seconds=61)).allowed
     assert ratelimit.purge(start + timedelta(minutes=5)) == 2
     assert not RateLimitWindow.objects.exists()
+
+
+def test_processes_share_one_limit(transactional_db):  # type: ignore[no-untyped-def]
+    """Eight connections at once (as eight web processes would) never let more than the limit through."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        import pytest
+
+        pytest.skip("SQLite's in-memory test database is one connection; the PostgreSQL run covers this")
+    now = datetime.now(UTC)
+    allowed: list[bool] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            for _ in range(5):
+                verdict = ratelimit.hit("shared", limit=10, window_seconds=3600, now=now)
+                with lock:
+                    allowed.append(verdict.allowed)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == 40 and allowed.count(True) == 10

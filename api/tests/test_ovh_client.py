@@ -243,3 +243,38 @@ def test_a_refused_key_never_works(ovh_env, desk):  # type: ignore[no-untyped-de
     assert ConsumerKey.objects.get().state == CredentialState.REFUSED
     with pytest.raises(ovh.InvalidCredential):
         client.get("/support/tickets/1")
+
+
+def test_it_checks_the_clock_and_accepts_an_empty_object_body(ovh_env, desk, open_incident):  # type: ignore[no-untyped-def]
+    import time
+
+    import requests
+
+    from tierdesk.signing import ovh_signature
+
+    client = validated_client(ovh_env, desk.lucia)
+    ticket = open_incident()
+    url = f"{ovh.client.ENDPOINTS[ENDPOINT]}/support/tickets/{ticket.pk}/close"
+
+    def signed(stamp: int) -> requests.Response:
+        headers = {
+            "X-Ovh-Application": ovh_env.application_key,
+            "X-Ovh-Consumer": client._consumer_key,
+            "X-Ovh-Timestamp": str(stamp),
+            "X-Ovh-Signature": ovh_signature(
+                ovh_env.application_secret, client._consumer_key, "POST", url, b"{}", stamp
+            ),
+            "Content-Type": "application/json",
+        }
+        return requests.post(url, data=b"{}", headers=headers, timeout=10)
+
+    stale = signed(int(time.time()) - 600)
+    assert stale.status_code == 400 and stale.json()["errorCode"] == "QUERY_TIME_OUT"
+    done = signed(int(time.time()))
+    assert done.status_code == 200 and done.content == b"null"
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    unsigned = requests.get(f"{ovh.client.ENDPOINTS[ENDPOINT]}/support/tickets", timeout=10)
+    assert unsigned.status_code == 403 and unsigned.json()["errorCode"] == "INVALID_KEY"
+    unknown_path = requests.get(f"{ovh.client.ENDPOINTS[ENDPOINT]}/support/nothing", timeout=10)
+    assert unknown_path.status_code == 404 and unknown_path.json()["class"] == "Client::NotFound"

@@ -40,3 +40,22 @@ def test_nobody_revokes_someone_elses_token(desk, client):  # type: ignore[no-un
     assert ApiToken.objects.get().revoked_at is None
     client.logout()
     assert client.get("/api/tokens/").status_code == 302
+
+
+def test_a_key_left_pending_for_a_day_expires(desk, client):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from api.actions import request_consumer_key
+    from api.models import ConsumerKey, CredentialState, OvhApplication
+
+    application = OvhApplication.objects.create(name="Script", application_key="ak", application_secret="as")
+    new = request_consumer_key(application=application, rules=[{"method": "GET", "path": "/support/*"}])
+    ConsumerKey.objects.filter(pk=new.key.pk).update(created_at=new.key.created_at - timedelta(days=2))
+    client.force_login(desk.lucia)
+    page = f"/api/credentials/{new.key.validation_token}/"
+    assert client.post(page, {"decision": "validate"}).status_code == 400
+    assert ConsumerKey.objects.get().state == CredentialState.EXPIRED
+    assert client.get("/api/credentials/nope/").status_code == 404
+    client.force_login(desk.l1)
+    staff = request_consumer_key(application=application, rules=[{"method": "GET", "path": "/support/*"}])
+    assert client.post(f"/api/credentials/{staff.key.validation_token}/", {"decision": "validate"}).status_code == 400
