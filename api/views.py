@@ -17,6 +17,8 @@ from api.errors import error_body
 from api.models import ApiToken, CredentialState, Scope
 from tickets.errors import ActionRefused, InvalidInput
 
+NEW_TOKEN_KEY = "api_new_token"  # noqa: S105 - a session key name, not a secret
+
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, help_text=gettext_lazy("e.g. backup script"))
@@ -42,9 +44,15 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
-    """List, create (the secret is shown once, in this answer only) and revoke personal tokens."""
+    """List, create and revoke personal tokens.
+
+    A new token's secret goes through the session to the page after the redirect and is removed
+    from it as it is shown, so a reload neither shows it again nor creates a second token.
+    """
     if request.method != "POST":
-        return _token_page(request, TokenForm())
+        response = _token_page(request, TokenForm(), new_secret=request.session.pop(NEW_TOKEN_KEY, None))
+        response["Cache-Control"] = "no-store"
+        return response
     form = TokenForm(request.POST)
     if not form.is_valid():
         return _token_page(request, form, status=400)
@@ -61,9 +69,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     except ActionRefused as error:
         form.add_error(None, str(error.message))
         return _token_page(request, form, status=409)
-    response = _token_page(request, TokenForm(), new_secret=new.secret)
-    response["Cache-Control"] = "no-store"
-    return response
+    request.session[NEW_TOKEN_KEY] = new.secret
+    return redirect("api:tokens")
 
 
 @login_required

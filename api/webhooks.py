@@ -181,7 +181,7 @@ def send(delivery: WebhookDelivery, *, now: datetime) -> WebhookAttempt:
             response_body = response.read(RESPONSE_KEEP + 1).decode("utf-8", "replace")[:RESPONSE_KEEP]
         finally:
             connection.close()
-    except (OSError, ValueError, http.client.HTTPException) as exc:
+    except (OSError, ValueError, RuntimeError, http.client.HTTPException) as exc:
         error = f"{type(exc).__name__}: {exc}"[:300]
     return WebhookAttempt.objects.create(
         delivery=delivery,

@@ -11,8 +11,8 @@ def test_a_customer_creates_a_token_seen_once_and_revokes_it(desk, client):  # t
     client.force_login(desk.lucia)
     page = client.get("/api/tokens/")
     assert page.status_code == 200 and "API tokens" in page.content.decode() or "tokens" in page.content.decode()
-    created = client.post("/api/tokens/", {"name": "copias", "scope": "write"})
-    assert created.status_code == 200
+    created = client.post("/api/tokens/", {"name": "copias", "scope": "write"}, follow=True)
+    assert created.redirect_chain == [("/api/tokens/", 302)] and created["Cache-Control"] == "no-store"
     secret = re.search(r'value="(tdk_[^"]+)"', created.content.decode()).group(1)  # type: ignore[union-attr]
     token = ApiToken.objects.get()
     assert token.digest != secret and secret not in token.digest and token.prefix in secret

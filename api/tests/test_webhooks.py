@@ -134,3 +134,27 @@ def test_private_addresses_are_refused_in_production(desk, receiver, django_capt
     assert attempt.status_code is None and "denied range" in attempt.error
     with pytest.raises(ValueError):
         webhooks.check_url("ftp://example.com/")
+
+
+def test_supervisors_register_webhooks_in_the_administration(desk, client):  # type: ignore[no-untyped-def]
+    client.force_login(desk.supervisor)
+    added = client.post(
+        "/admin/api/webhook/add/",
+        {
+            "name": "CRM",
+            "url": "https://crm.example.com/hooks",
+            "events": ["ticket.created", "sla.breach"],
+            "secret": "a-long-shared-secret",
+            "active": "on",
+        },
+    )
+    assert added.status_code == 302, added.content
+    webhook = Webhook.objects.get()
+    assert webhook.events == ["ticket.created", "sla.breach"] and webhook.created_by == desk.supervisor
+    refused = client.post(
+        "/admin/api/webhook/add/",
+        {"name": "x", "url": "ftp://example.com/", "events": ["ticket.created"], "secret": "s", "active": "on"},
+    )
+    assert refused.status_code == 200 and Webhook.objects.count() == 1
+    client.force_login(desk.l1)
+    assert client.get("/admin/api/webhook/").status_code == 302
