@@ -74,6 +74,7 @@ def find_token(raw: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("user", "user__organisation")
         .filter(prefix=parts[1], revoked_at__isnull=True)
+        .order_by()
         .first()
     )
     if token is None or not hmac.compare_digest(token.digest, digest(raw)):
@@ -145,7 +146,7 @@ def request_consumer_key(
 
 
 def pending_key(validation_token: str, now: datetime) -> ConsumerKey:
-    key = ConsumerKey.objects.select_related("application").filter(validation_token=validation_token).first()
+    key = ConsumerKey.objects.select_related("application").filter(validation_token=validation_token).order_by().first()
     if key is None:
         raise NotFound("not_found", _("This request does not exist."))
     if key.state == CredentialState.PENDING and now - key.created_at > PENDING_KEY_LIFETIME:

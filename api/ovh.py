@@ -145,7 +145,7 @@ def _signed_url(request: HttpRequest) -> str:
 
 def _application(request: HttpRequest) -> OvhApplication:
     key = request.headers.get("X-Ovh-Application", "").strip()
-    application = OvhApplication.objects.filter(application_key=key, active=True).first() if key else None
+    application = OvhApplication.objects.filter(application_key=key, active=True).order_by().first() if key else None
     if application is None:
         raise OvhError(403, "Invalid application key", error_code="INVALID_KEY")
     return application
@@ -159,6 +159,7 @@ def authenticate(request: HttpRequest, method: str, path: str) -> Caller:
     key = (
         ConsumerKey.objects.select_related("user", "user__organisation")
         .filter(digest=api_actions.digest(consumer), application=application)
+        .order_by()
         .first()
     )
     if key is None:
@@ -392,7 +393,7 @@ def _category_for(category: str, product: str | None) -> Category:
     code = FALLBACK_CATEGORY[category]
     if category == "incident" and product in INCIDENT_BY_PRODUCT:
         code = INCIDENT_BY_PRODUCT[product]
-    found = Category.objects.select_related("level", "team").filter(code=code, active=True).first()
+    found = Category.objects.select_related("level", "team").filter(code=code, active=True).order_by().first()
     if found is None:  # the administrator renamed or retired it: any active category of the right kind
         kind, level = {
             "incident": (TicketKind.INCIDENT, LevelCode.L1),
@@ -432,9 +433,13 @@ def create_ticket(request: HttpRequest, caller: Caller) -> Any:
     service = None
     service_name = _string(data, "serviceName", maximum=255)
     if service_name:
-        service = Service.objects.filter(
-            organisation_id=caller.user.organisation_id or 0, reference=service_name.strip().lower()
-        ).first()
+        service = (
+            Service.objects.filter(
+                organisation_id=caller.user.organisation_id or 0, reference=service_name.strip().lower()
+            )
+            .order_by()
+            .first()
+        )
         if service is None:
             raise OvhError(404, f"The requested object (serviceName = {service_name[:255]}) does not exist")
         product = product or service.product

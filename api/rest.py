@@ -323,7 +323,7 @@ def list_tickets(
 
 
 def _category(code: str, *, field: str = "category") -> Category:
-    category = Category.objects.select_related("level", "team").filter(code=code, active=True).first()
+    category = Category.objects.select_related("level", "team").filter(code=code, active=True).order_by().first()
     if category is None:
         raise ApiError(400, "category_unknown", _("Unknown category; see GET /categories."), field=field)
     return category
@@ -348,7 +348,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key: 
         else:
             if not payload.customer:
                 raise ApiError(400, "customer_required", _("Name the customer identifier."), field="customer")
-            found = User.objects.filter(username=payload.customer.strip().lower(), role="customer").first()
+            found = User.objects.filter(username=payload.customer.strip().lower(), role="customer").order_by().first()
             if found is None:
                 raise ApiError(
                     400, "customer_unknown", _("There is no customer with this identifier."), field="customer"
@@ -356,9 +356,13 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key: 
             requester = found
         service = None
         if payload.service:
-            service = Service.objects.filter(
-                organisation_id=requester.organisation_id or 0, reference=payload.service.strip().lower()
-            ).first()
+            service = (
+                Service.objects.filter(
+                    organisation_id=requester.organisation_id or 0, reference=payload.service.strip().lower()
+                )
+                .order_by()
+                .first()
+            )
             if service is None:
                 raise ApiError(
                     400, "service_unknown", _("This customer has no service with this reference."), field="service"
@@ -475,6 +479,7 @@ def download_attachment(request: HttpRequest, number: NumberT, attachment_id: At
     attachment = (
         Attachment.objects.filter(ticket=ticket, token=attachment_id)
         .filter(Q(message__isnull=True) | Q(message__internal=False) | Q(pk__in=_staff_only(request)))
+        .order_by()
         .first()
     )
     if attachment is None:
