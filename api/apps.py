@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("APIs")
+
+    def ready(self) -> None:
+        from api.webhooks import on_ticket_event
+        from tickets import dispatch
+
+        dispatch.register("api.webhooks", on_ticket_event)

@@ -14,6 +14,7 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from api.tasks import purge_api_records, retry_due_webhooks
     from infogerencia.tasks import expire_quotes
     from notifications.tasks import retry_due_deliveries
     from sla.tasks import sla_scan
@@ -27,4 +28,6 @@ def jobs() -> list[Job]:
         Job("triage_purge_webhook_deliveries", 86400, purge_webhook_deliveries),
         Job("retry_due_deliveries", 60, retry_due_deliveries),
         Job("expire_quotes", 3600, expire_quotes),
+        Job("retry_due_webhooks", 60, retry_due_webhooks),
+        Job("purge_api_records", 3600, purge_api_records),
     ]

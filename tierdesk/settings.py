@@ -396,3 +396,19 @@ if TIERDESK_INVOICE_SERIES == TIERDESK_CREDIT_NOTE_SERIES:
     raise ConfigurationError("TIERDESK_INVOICE_SERIES and TIERDESK_CREDIT_NOTE_SERIES must differ.")
 # Interventions start at least this many minutes after payment, on a quarter hour.
 TIERDESK_INTERVENTION_LEAD_MINUTES = env_int("TIERDESK_INTERVENTION_LEAD_MINUTES", 60, minimum=0, maximum=10080)
+# APIs: REST v1, the OVH-compatible /1.0 and outbound webhooks.
+# Requests per window: per token (and per consumer key), and per address for calls without valid credentials.
+API_RATE_LIMIT = env_int("TIERDESK_API_RATE_LIMIT", 600, minimum=1)
+API_RATE_LIMIT_ANONYMOUS = env_int("TIERDESK_API_RATE_LIMIT_ANONYMOUS", 60, minimum=1)
+API_RATE_WINDOW_SECONDS = env_int("TIERDESK_API_RATE_WINDOW", 60, minimum=1, maximum=3600)
+# How long an Idempotency-Key is remembered, in hours.
+API_IDEMPOTENCY_HOURS = env_int("TIERDESK_API_IDEMPOTENCY_HOURS", 24, minimum=1, maximum=24 * 30)
+# The public URL the OVH client signs against (scheme, host, port; /1.0 follows). Behind a proxy,
+# set it to what clients use.
+OVH_API_BASE = env_str("TIERDESK_OVH_API_BASE", PUBLIC_URL).rstrip("/")
+OVH_TIMESTAMP_TOLERANCE = env_int("TIERDESK_OVH_TIMESTAMP_TOLERANCE", 180, minimum=5, maximum=3600)
+# Webhooks never reach private, loopback or link-local addresses unless this is on (laptops, tests).
+WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE", DEBUG)
+WEBHOOK_MAX_ATTEMPTS = env_int("TIERDESK_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("TIERDESK_WEBHOOK_RETRY_BASE", 30, minimum=1, maximum=3600)
+WEBHOOK_TIMEOUT_SECONDS = env_int("TIERDESK_WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)

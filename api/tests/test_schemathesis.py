@@ -1,0 +1,55 @@
+"""Schemathesis over /api/v1/openapi.json: no server errors, every answer as documented."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tierdesk.wsgi import application
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def bearer(desk, open_incident):  # type: ignore[no-untyped-def]
+    from api.actions import create_token
+
+    open_incident()  # something to find
+    return create_token(user=desk.lucia, name="fuzz", scope="write", actor=desk.lucia).secret
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+# Valid requests only (invalid ones are covered by the error tests), the token given below, and
+# a bounded number of examples so the whole run stays well under two minutes.
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE], max_examples=25, with_security_parameters=False, allow_extra_parameters=False
+)
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_the_api_keeps_its_documented_promises(case, bearer, settings_overrides):  # type: ignore[no-untyped-def]
+    case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=CHECKS)
+
+
+@pytest.fixture
+def settings_overrides(settings):  # type: ignore[no-untyped-def]
+    settings.API_RATE_LIMIT = 100_000  # the fuzzer is not a client to slow down
+    # Calls go through the WSGI handler, not Django's test client: keep the test's connection
+    # (and its transaction) open across requests, as the test client does.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
