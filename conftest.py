@@ -8,6 +8,12 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Shared two-core machines: a slow example is the machine, not the code under test.
+hypothesis_settings.register_profile("desk", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("desk")
 
 DEMO_PASSWORD = "a-long-test-password-1"
 
@@ -46,8 +52,15 @@ NOW = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)  # a Tuesday
 
 @pytest.fixture(autouse=True)
 def _english_unless_a_test_chooses(settings):  # type: ignore[no-untyped-def]
-    """The desk speaks Spanish by default; tests read in English unless they pick a language."""
+    """The desk speaks Spanish by default; tests read in English unless they pick a language
+    (the personas below read English too; a test that needs Spanish or French sets it)."""
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _no_automatic_triage_unless_asked(settings):  # type: ignore[no-untyped-def]
+    """Automatic triage probes declared incidents; its own tests (and journeys) switch it back on."""
+    settings.TRIAGE_ON_DECLARE = False
 
 
 @pytest.fixture
@@ -65,7 +78,7 @@ def desk(db) -> Desk:  # type: ignore[no-untyped-def]
     if not SupportLevel.objects.exists():
         call_command("loaddata", "guide", verbosity=0)
 
-    def customer(identifier: str, name: str, language: str = "es"):  # type: ignore[no-untyped-def]
+    def customer(identifier: str, name: str, language: str = "en"):  # type: ignore[no-untyped-def]
         return create_customer(
             name=name,
             email=f"{identifier}@example.com",
@@ -80,7 +93,7 @@ def desk(db) -> Desk:  # type: ignore[no-untyped-def]
         return item
 
     def staff(username: str, role: Role, team: str | None = None):  # type: ignore[no-untyped-def]
-        person = create_staff(username=username, role=role, password=DEMO_PASSWORD, first_name=username)
+        person = create_staff(username=username, role=role, password=DEMO_PASSWORD, first_name=username, language="en")
         if team:
             Team.objects.get(code=team).members.add(person)
         return person

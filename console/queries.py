@@ -10,16 +10,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from accounts.models import ROLE_LEVEL, Role, User
 from console.sqlfunctions import SecondsBetween, WeekStart
 from levels.models import Category, SupportLevel, Team
 from services.models import Product
-from sla.models import SlaPolicy
+from sla.models import Outcome, SlaMeasurement, SlaPolicy
 from tickets import queries as ticket_queries
-from tickets.models import ACTIVE_STATUSES, Channel, EventKind, Status, Ticket, TicketEvent
+from tickets.models import ACTIVE_STATUSES, Channel, EventKind, SlaClock, Status, Ticket, TicketEvent
 
 DUE_FIELD = "first_response_due_at"
 
@@ -221,8 +221,12 @@ def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
     recent = Ticket.objects.filter(level_id__in=level_ids, status__in=all_statuses, created_at__gte=since)
     response = SecondsBetween(F("first_responded_at"), F("created_at"))
     if ticket_has(DUE_FIELD):
-        met_q = Q(first_responded_at__isnull=False, first_responded_at__lte=F(DUE_FIELD))
-        breached_q = Q(first_responded_at__gt=F(DUE_FIELD)) | Q(
+        # The SLA clock clears the due time once the first response is written and records how
+        # that promise ended in an ``SlaMeasurement``: answered tickets are judged by it, tickets
+        # still waiting for their first answer by the stored due time.
+        first_ended = SlaMeasurement.objects.filter(ticket_id=OuterRef("pk"), clock=SlaClock.FIRST_RESPONSE)
+        met_q: Q = Q(first_responded_at__isnull=False) & Q(Exists(first_ended.filter(outcome=Outcome.MET)))
+        breached_q: Q = Q(Exists(first_ended.filter(outcome=Outcome.BREACHED))) | Q(
             first_responded_at__isnull=True, **{f"{DUE_FIELD}__lt": now}
         )
     else:

@@ -7,7 +7,8 @@ number of times the event is dispatched.
 - opened → the customer (number, level, when an answer is due);
 - a public reply → the customer when support wrote, the assignee (else the team) when the customer did;
 - waiting for the customer, resolved, closed, reopened → the other side;
-- moved L1 → L2 → the customer, with the explanation, and the new team;
+- moved L1 → L2 → the customer, with the explanation, and the new team; moved to L3 because a paid
+  intervention was scheduled → only the staff: infogerencia's own mail tells the customer when;
 - an L1 incident opened from an L2 ticket → the customer and the L1 team.
 """
 
@@ -121,15 +122,16 @@ def _dispatch(event: TicketEvent) -> None:
         explanation = _message_body(message.data.get("message_id")) if message else ""
         before = (data.get("before") or {}).get("level", "")
         after_level = (data.get("after") or {}).get("level", "")
-        _send(
-            event,
-            "customer",
-            Event.TICKET_TRANSFERRED,
-            _customer(ticket),
-            explanation=explanation,
-            from_level=before,
-            to_level=after_level,
-        )
+        if data.get("rule") != "intervention_paid":  # The "intervention scheduled" mail says it, with the date.
+            _send(
+                event,
+                "customer",
+                Event.TICKET_TRANSFERRED,
+                _customer(ticket),
+                explanation=explanation,
+                from_level=before,
+                to_level=after_level,
+            )
         _send(
             event,
             "staff",

@@ -168,6 +168,8 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["level", "status", "created_at"], name="tickets_level_status_idx"),
             models.Index(fields=["organisation", "-updated_at", "-id"], name="tickets_org_activity_idx"),
+            # Staff lists across every customer (the API's list, newest activity first).
+            models.Index(fields=["-updated_at", "-id"], name="tickets_activity_idx"),
             models.Index(fields=["assignee", "status"], name="tickets_assignee_status_idx"),
             models.Index(fields=["status", "resolved_at"], name="tickets_status_resolved_idx"),
             # The SLA scan: "what is due for a warning or a breach now" is one range scan on this.

@@ -412,3 +412,7 @@ WEBHOOK_ALLOW_PRIVATE = env_bool("TIERDESK_WEBHOOK_ALLOW_PRIVATE", DEBUG)
 WEBHOOK_MAX_ATTEMPTS = env_int("TIERDESK_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("TIERDESK_WEBHOOK_RETRY_BASE", 30, minimum=1, maximum=3600)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TIERDESK_WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
+
+# Check a declared incident's service at once (the guide's ping rule). Off only for test suites
+# of other parts, which declare incidents on loopback services that would all answer ping.
+TRIAGE_ON_DECLARE = env_bool("TIERDESK_TRIAGE_ON_DECLARE", True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from levels.models import TicketKind
@@ -17,6 +18,6 @@ def on_ticket_event(event_id: int) -> None:
         .select_related("ticket__service", "ticket__category", "ticket__level")
         .first()
     )
-    if event is None or event.ticket.kind != TicketKind.INCIDENT:
+    if event is None or event.ticket.kind != TicketKind.INCIDENT or not settings.TRIAGE_ON_DECLARE:
         return
     triage_new_incident(event.ticket, now=timezone.now())

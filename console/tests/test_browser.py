@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.request
 from pathlib import Path
@@ -11,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from conftest import DEMO_PASSWORD
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,9 +25,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CTI_SECRET = "browser-cti-secret"
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+@pytest.fixture
+def browser(monkeypatch):  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
+
+    # Sync Playwright runs an event loop in this thread; only for this test, so that the variable
+    # never reaches other tests (``check --deploy`` refuses it). One browser per test: its loop
+    # stops before the database is flushed, which runs without the variable.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)

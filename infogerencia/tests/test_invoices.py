@@ -46,6 +46,8 @@ class TestIssuing:
         assert finish(desk, pipeline.paid(), pipeline.now).number == "A-2028-000001"
 
     def test_the_invoice_carries_seller_buyer_lines_vat_and_due_date(self, desk, pipeline, morning):
+        desk.lucia.language = "es"  # Lucía reads Spanish: the lines carry the catalogue's Spanish names
+        desk.lucia.save(update_fields=["language"])
         desk.lucia.organisation.vat_id = "ES12345678Z"
         desk.lucia.organisation.address = "Calle Mayor 5\n28013 Madrid"
         desk.lucia.organisation.save()
@@ -114,6 +116,8 @@ class TestIssuing:
 
 class TestCreditNotes:
     def test_billing_issues_a_credit_note_in_its_own_series(self, desk, pipeline, morning):
+        desk.lucia.language = "es"  # a Spanish customer gets a Spanish credit note
+        desk.lucia.save(update_fields=["language"])
         invoice = finish(desk, pipeline.paid(), morning)
         with pytest.raises(Forbidden):
             actions.issue_credit_note(invoice, actor=desk.l3, reason="x", now=morning)

@@ -91,8 +91,8 @@ class TestListCosts:
         for _ in range(count):
             finish(desk, pipeline.paid(), pipeline.now)
         client.force_login(desk.lucia)
-        # session + user, quotes, invoices
-        with django_assert_num_queries(4):
+        # session + user, quotes, invoices, the Manager's banner of open outages on her services
+        with django_assert_num_queries(5):
             response = client.get("/infogerencia/manager/")
         assert response.status_code == 200
         assert response.content.decode().count("/infogerencia/manager/quotes/P-") == count

@@ -23,6 +23,8 @@ def steps(ticket):  # type: ignore[no-untyped-def]
 
 class TestDrafting:
     def test_it_drafts_from_a_phone_ticket_with_spanish_vat(self, desk, pipeline, morning):
+        desk.pedro.language = "es"  # Pedro speaks Spanish: the catalogue line is named in Spanish
+        desk.pedro.save(update_fields=["language"])
         ticket = ticket_actions.open_ticket(
             organisation=desk.pedro.organisation,
             requester=desk.pedro,

@@ -32,6 +32,8 @@ def only_attachment(message: mail.EmailMessage) -> tuple[str, bytes, str]:
 @pytest.mark.django_db(transaction=True)
 def test_it_runs_the_whole_level_3_pipeline(client, desk):  # type: ignore[no-untyped-def]
     lucia, commercial, admin = desk.lucia, desk.l2_commercial, desk.l3
+    lucia.language = "es"  # the guide's Lucía reads Spanish: quote, e-mails and invoice come in Spanish
+    lucia.save(update_fields=["language"])
     with time_machine.travel(TUESDAY_10_MADRID, tick=False) as traveller:
         now = TUESDAY_10_MADRID
         # Lucía asks L2 for PHP with soap; the technician sees it is administration work.
@@ -74,7 +76,7 @@ def test_it_runs_the_whole_level_3_pipeline(client, desk):  # type: ignore[no-un
         # Lucía gets the quote by e-mail, in Spanish, with the PDF.
         (message,) = mail.outbox
         assert message.to == [lucia.email]
-        assert quote.number in message.subject and f"#{ticket.number}" in message.subject
+        assert message.subject == f"Presupuesto {quote.number} para el ticket n.º {ticket.number}"
         name, content, mimetype = only_attachment(message)
         assert (name, mimetype) == (f"{quote.number}.pdf", "application/pdf")
         text = pdf_text(content)

@@ -134,7 +134,8 @@ class TestNotify:
         with pytest.raises(ValueError, match="JSON"):
             notify(event="staff_alert", recipients=["a@example.com"], context={"x": object()}, now=now)
 
-    def test_each_recipient_gets_one_delivery_in_their_language(self, desk, now):
+    def test_each_recipient_gets_one_delivery_in_their_language(self, desk, now, settings):
+        settings.LANGUAGE_CODE = "es"  # the desk's default, which a bare address gets
         desk.supervisor.email = "boss@tierdesk.localhost"
         desk.supervisor.language = "fr"
         desk.supervisor.save()

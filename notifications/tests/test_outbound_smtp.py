@@ -42,6 +42,8 @@ def test_a_ticket_mail_carries_threading_headers_and_a_signed_reply_address(desk
 
 
 def test_each_recipient_reads_it_in_their_own_language(desk, open_incident, sink):
+    desk.lucia.language = "es"
+    desk.lucia.save(update_fields=["language"])
     open_incident()
     desk.other.language = "fr"
     desk.other.save()

@@ -19,9 +19,9 @@ ASSISTANCE = reverse("portal:assistance_new")
 
 def test_it_lists_only_level_1_incident_types_and_the_customers_own_services(client, desk):
     client.force_login(desk.lucia)
-    page = client.get(INCIDENT).text
-    assert "El servidor no responde al ping" in page
-    assert "Configurar una cuenta de correo" not in page  # an L2 query type
+    page = client.get(INCIDENT).text  # Lucía reads English (the ``desk`` personas' language)
+    assert "Server does not answer ping" in page
+    assert "Set up a mail account" not in page  # an L2 query type
     assert desk.server.reference in page
     assert desk.hosting.reference not in page and desk.other_service.reference not in page
 
@@ -47,7 +47,7 @@ def test_it_opens_an_incident_from_the_manager_with_attachments(client, desk):
     assert ticket.channel == "manager"
     assert ticket.service == desk.server and ticket.category is not None and ticket.category.code == "server_no_ping"
     assert ticket.level.code == "L1" and ticket.requester == desk.lucia
-    assert ticket.subject.startswith("El servidor no responde al ping")
+    assert ticket.subject == f"Server does not answer ping · {desk.server.reference}"
     assert sorted(Attachment.objects.filter(ticket=ticket).values_list("filename", flat=True)) == [
         "ping.txt",
         "traceroute.txt",
@@ -157,8 +157,8 @@ def test_the_assistance_form_groups_technical_and_commercial_query_types(client,
     client.force_login(desk.pedro)
     page = client.get(ASSISTANCE).text
     assert '<optgroup label="Técnica">' in page or '<optgroup label="Technical">' in page
-    assert "Elegir un producto" in page and "Instalar un sitio" in page
-    assert "El servidor no responde al ping" not in page
+    assert "Choose a product" in page and "Install a site" in page
+    assert "Server does not answer ping" not in page
 
 
 def test_it_opens_an_assistance_request(client, desk):

@@ -27,7 +27,7 @@ def test_it_shows_the_conversation_without_internal_notes(client, desk, open_inc
     assert "No responde al ping desde las 03:00." in page
     assert "Estamos revisando el servidor." in page
     assert "rack 7" not in page
-    assert "L1 · Incidencias" in page and desk.server.reference in page
+    assert "L1 · Incidents" in page and desk.server.reference in page
 
 
 def test_it_shows_the_levels_the_ticket_moved_through(client, desk, open_incident, now):
@@ -205,7 +205,9 @@ def test_the_ticket_page_costs_a_fixed_number_of_queries(
             attachments=[SimpleUploadedFile(f"f{i}.txt", b"x")],
         )
     client.get(url(ticket))  # warm caches (content types, translations)
-    with django_assert_max_num_queries(9) as captured:
+    # session, user, ticket, messages, attachments, level history, links, the outage banner,
+    # triage's probe runs and grouped outage (the SLA clock reads the ticket row itself)
+    with django_assert_max_num_queries(10) as captured:
         client.get(url(ticket))
     few = len(captured)
     for i in range(20):

@@ -67,7 +67,9 @@ class TestCalendarValidation:
             in errors_of(BusinessCalendar(code="x", name="x", closures=["2027-02-30"]))["closures"][0]
         )
 
-    def test_the_admin_form_shows_the_message(self, admin_client, desk):
+    def test_the_admin_form_shows_the_message(self, admin_client, admin_user, desk):
+        admin_user.language = "en"  # a new user reads the desk's default, Spanish
+        admin_user.save(update_fields=["language"])
         calendar = BusinessCalendar.objects.get(code="madrid-business")
         response = admin_client.post(
             f"/admin/sla/businesscalendar/{calendar.pk}/change/",
@@ -82,7 +84,7 @@ class TestCalendarValidation:
             },
         )
         assert response.status_code == 200
-        assert "overlap" in response.content.decode()
+        assert "09:00–14:00 and 13:00–18:00 overlap." in response.content.decode()
 
 
 class TestPolicyValidation:

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("TIERDESK_")}
+    # Start from a clean slate: no TIERDESK_* values and no DJANGO_* switches that a test run may
+    # have set in this process (DJANGO_ALLOW_ASYNC_UNSAFE makes ``check --deploy`` fail on purpose).
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TIERDESK_", "DJANGO_"))}
     environment.update({"TIERDESK_DATA_DIR": env.pop("TIERDESK_DATA_DIR", tempfile.mkdtemp()), **env})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120

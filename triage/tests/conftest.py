@@ -15,6 +15,11 @@ from tierdesk.signing import build_header
 SECRET = "monitoring-test-secret-0123456789"
 
 
+@pytest.fixture(autouse=True)
+def _automatic_triage_on(settings: Any) -> None:
+    settings.TRIAGE_ON_DECLARE = True
+
+
 def set_endpoint(service: Any, *, host: str = "127.0.0.1", ports: list[int], role: str) -> None:
     """Replace the service's declared endpoints with one."""
     from services.models import Endpoint

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db.models import Count
+from django.utils import translation
 
 from accounts.actions import create_customer
 from services.models import Endpoint, Service
@@ -104,10 +105,15 @@ def test_journey_6_a_rack_loses_power(desk: Any, monitoring: Any, declare: Any, 
     assert len(grouped) == 50  # 38 from monitoring, 2 early ones the alerts joined, 10 late ones
     assert Ticket.objects.filter(channel=Channel.MONITORING).count() == 38
 
-    # The affected customer sees the status message; someone elsewhere does not.
-    client.force_login(owners[servers[15].pk])
+    # The affected customer sees the status message, in their language; someone elsewhere does not.
+    affected = owners[servers[15].pk]
+    assert affected.language == "es"
+    with translation.override(affected.language):
+        banner = translation.gettext("Ongoing outage")
+    assert banner == "Avería en curso"
+    client.force_login(affected)
     page = client.get("/manager/support/").content.decode()
-    assert "Ongoing outage" in page and servers[15].reference in page
+    assert banner in page and servers[15].reference in page
     client.force_login(desk.lucia)
     assert "Ongoing outage" not in client.get("/manager/support/").content.decode()
     evidence = queries.evidence_for(late[0], owners[servers[10].pk])
@@ -122,12 +128,21 @@ def test_journey_6_a_rack_loses_power(desk: Any, monitoring: Any, declare: Any, 
     assert outage.status == OutageStatus.CLOSED and outage.closed_by == desk.l1
     tickets = Ticket.objects.filter(pk__in=grouped)
     assert set(tickets.values_list("status", flat=True)) == {Status.RESOLVED}
+    # Each customer is told in their own language (the rack's customers read Spanish, English, French).
+    language_of = {owner.organisation_id: owner.language for owner in owners.values()}
+    assert {language_of[t.organisation_id] for t in tickets} == {"es", "en", "fr"}
     for ticket in tickets:
+        with translation.override(language_of[ticket.organisation_id]):
+            repaired = translation.gettext(
+                "The failure of our infrastructure that affected your service %(service)s has been repaired "
+                "and the service works again. We consider this incident resolved; reply to this message if "
+                "the problem continues."
+            ) % {"service": ticket.service.reference if ticket.service else ""}
         last = ticket.messages.filter(internal=False).order_by("id").last()
         assert (
             last is not None
             and last.author == desk.l1
-            and "has been repaired" in last.body
+            and repaired in last.body
             and "Power supply replaced." in last.body
         )
     assert not MonitoringAlert.objects.filter(resolved_at__isnull=True).exists()
@@ -136,8 +151,8 @@ def test_journey_6_a_rack_loses_power(desk: Any, monitoring: Any, declare: Any, 
     declared_late = {t.organisation_id for t in late}
     assert {n for org, n in per_customer.items() if org not in declared_late} == {1}
     assert {per_customer[org] for org in declared_late} == {2}
-    client.force_login(owners[servers[15].pk])
-    assert "Ongoing outage" not in client.get("/manager/support/").content.decode()
+    client.force_login(affected)
+    assert banner not in client.get("/manager/support/").content.decode()
     client.force_login(desk.l1)
     again = client.post(f"/triage/outages/{outage.pk}/", {"message": ""})
     assert again.status_code == 409
