@@ -22,6 +22,8 @@ from tickets.models import Channel
 
 DEMO_PASSWORD = "tierdesk-demo"  # noqa: S105 - a demo data set, printed on purpose
 
+# The demo's endpoints are loopback addresses, so automatic triage's probes of a demo service
+# never leave the machine (they answer ping: a declared incident shows the guide's ping rule).
 CUSTOMERS: list[tuple[Any, ...]] = [
     # identifier, name, e-mail, language, time zone, country, organisation, services
     (
@@ -32,7 +34,7 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "Europe/Madrid",
         "ES",
         "Lucía Martín",
-        [("ns3012345.ip-51-75-1.eu", "dedicated", "rbx-h12", "rbx-r07", [("51.75.1.10", [22, 80, 443], "server")])],
+        [("ns3012345.ip-51-75-1.eu", "dedicated", "rbx-h12", "rbx-r07", [("127.0.0.11", [22, 80, 443], "server")])],
     ),
     (
         "pg2468-ovh",
@@ -43,13 +45,13 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "ES",
         "Ferretería García SL",
         [
-            ("ferreteriagarcia.es", "hosting", "web-cluster-3", "", [("ferreteriagarcia.es", [80, 443], "web")]),
+            ("ferreteriagarcia.es", "hosting", "web-cluster-3", "", [("127.0.0.21", [80, 443], "web")]),
             (
                 "mail.ferreteriagarcia.es",
                 "mail",
                 "mx-cluster-1",
                 "",
-                [("mx1.mail.tierdesk.example", [25, 587], "mail")],
+                [("127.0.0.22", [25, 587], "mail")],
             ),
         ],
     ),
@@ -61,7 +63,7 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "Atlantic/Canary",
         "ES",
         "Ana Ruiz",
-        [("vps-1a2b3c4d.vps.ovh.net", "vps", "gra-h03", "gra-r11", [("51.75.2.20", [22, 80, 443], "server")])],
+        [("vps-1a2b3c4d.vps.ovh.net", "vps", "gra-h03", "gra-r11", [("127.0.0.31", [22, 80, 443], "server")])],
     ),
     (
         "jn8642-ovh",
@@ -72,8 +74,8 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "ES",
         "Núñez Consultores SL",
         [
-            ("ns3098765.ip-51-75-1.eu", "dedicated", "rbx-h12", "rbx-r07", [("51.75.1.11", [22, 80, 443], "server")]),
-            ("nunezconsultores.com", "domain", "", "", [("nunezconsultores.com", [53], "dns")]),
+            ("ns3098765.ip-51-75-1.eu", "dedicated", "rbx-h12", "rbx-r07", [("127.0.0.12", [22, 80, 443], "server")]),
+            ("nunezconsultores.com", "domain", "", "", [("127.0.0.41", [53], "dns")]),
         ],
     ),
     (
@@ -84,7 +86,7 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "Europe/Madrid",
         "ES",
         "Carmen Sánchez",
-        [("carmensanchez.es", "hosting", "web-cluster-3", "", [("carmensanchez.es", [80, 443], "web")])],
+        [("carmensanchez.es", "hosting", "web-cluster-3", "", [("127.0.0.23", [80, 443], "web")])],
     ),
     (
         "cd2020-ovh",
@@ -94,7 +96,7 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "Europe/Paris",
         "FR",
         "Atelier Dubois SARL",
-        [("atelier-dubois.fr", "hosting", "web-cluster-5", "", [("atelier-dubois.fr", [80, 443], "web")])],
+        [("atelier-dubois.fr", "hosting", "web-cluster-5", "", [("127.0.0.24", [80, 443], "web")])],
     ),
     (
         "js3030-ovh",
@@ -104,7 +106,7 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "Europe/London",
         "GB",
         "Smith Analytics Ltd",
-        [("vps-9f8e7d6c.vps.ovh.net", "vps", "sbg-h01", "sbg-r02", [("51.75.3.30", [22, 443], "server")])],
+        [("vps-9f8e7d6c.vps.ovh.net", "vps", "sbg-h01", "sbg-r02", [("127.0.0.51", [22, 443], "server")])],
     ),
 ]
 
