@@ -17,16 +17,11 @@ from accounts.models import ROLE_LEVEL, Role, User
 from console.sqlfunctions import SecondsBetween, WeekStart
 from levels.models import Category, SupportLevel, Team
 from services.models import Product
-from sla.models import Outcome, SlaMeasurement, SlaPolicy
+from sla.models import Outcome, SlaMeasurement
 from tickets import queries as ticket_queries
 from tickets.models import ACTIVE_STATUSES, Channel, EventKind, SlaClock, Status, Ticket, TicketEvent
 
 DUE_FIELD = "first_response_due_at"
-
-
-def ticket_has(name: str) -> bool:
-    """Whether the ticket model has this column."""
-    return any(f.name == name for f in Ticket._meta.concrete_fields)
 
 
 def queue_ordering() -> list[Any]:
@@ -147,9 +142,9 @@ def level_staff(level: SupportLevel) -> QuerySet[User]:
     return User.objects.filter(is_active=True, role__in=roles).order_by("username")
 
 
-def sla_marks(tickets: list[Ticket], policy: SlaPolicy | None, now: datetime) -> None:
+def sla_marks(tickets: list[Ticket], now: datetime) -> None:
     """Set ``sla_mark`` ("breach", "warning" or "") and ``sla_due`` on each ticket of a page,
-    from the clock the SLA hook keeps on the row (``policy`` is kept for callers' symmetry)."""
+    from the clock the SLA hook keeps on the row."""
     for ticket in tickets:
         due = ticket.first_response_due_at or ticket.next_response_due_at
         mark = ""
@@ -220,29 +215,14 @@ def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
     # (level, status, created_at) index serve the range.
     recent = Ticket.objects.filter(level_id__in=level_ids, status__in=all_statuses, created_at__gte=since)
     response = SecondsBetween(F("first_responded_at"), F("created_at"))
-    if ticket_has(DUE_FIELD):
-        # The SLA clock clears the due time once the first response is written and records how
-        # that promise ended in an ``SlaMeasurement``: answered tickets are judged by it, tickets
-        # still waiting for their first answer by the stored due time.
-        first_ended = SlaMeasurement.objects.filter(ticket_id=OuterRef("pk"), clock=SlaClock.FIRST_RESPONSE)
-        met_q: Q = Q(first_responded_at__isnull=False) & Q(Exists(first_ended.filter(outcome=Outcome.MET)))
-        breached_q: Q = Q(Exists(first_ended.filter(outcome=Outcome.BREACHED))) | Q(
-            first_responded_at__isnull=True, **{f"{DUE_FIELD}__lt": now}
-        )
-    else:
-        # Without the SLA clock's stored due times: the level's target counted from creation.
-        met_q, breached_q = Q(pk__in=[]), Q(pk__in=[])
-        for level in levels:
-            policy = getattr(level, "sla_policy", None)
-            if policy is None:
-                continue
-            target = policy.first_response_target.total_seconds()
-            on_level = Q(level_id=level.pk)
-            met_q |= on_level & Q(first_responded_at__isnull=False) & Q(response_s__lte=target)
-            breached_q |= on_level & (
-                Q(response_s__gt=target)
-                | Q(first_responded_at__isnull=True, created_at__lt=now - policy.first_response_target)
-            )
+    # The SLA clock clears the due time once the first response is written and records how
+    # that promise ended in an ``SlaMeasurement``: answered tickets are judged by it, tickets
+    # still waiting for their first answer by the stored due time.
+    first_ended = SlaMeasurement.objects.filter(ticket_id=OuterRef("pk"), clock=SlaClock.FIRST_RESPONSE)
+    met_q: Q = Q(first_responded_at__isnull=False) & Q(Exists(first_ended.filter(outcome=Outcome.MET)))
+    breached_q: Q = Q(Exists(first_ended.filter(outcome=Outcome.BREACHED))) | Q(
+        first_responded_at__isnull=True, **{f"{DUE_FIELD}__lt": now}
+    )
     recent = recent.alias(response_s=response)
     first_rows = (
         recent.values("level_id")

@@ -78,7 +78,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = list(console_queries.queue_tickets(user, filters)[start : start + size + 1])
     has_next = len(rows) > size and page < settings.CONSOLE_MAX_PAGES
     tickets = rows[:size]
-    console_queries.sla_marks(tickets, getattr(filters.level, "sla_policy", None), timezone.now())
+    console_queries.sla_marks(tickets, timezone.now())
     staff = list(console_queries.level_staff(filters.level))
     return render(
         request,

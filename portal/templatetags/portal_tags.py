@@ -10,12 +10,6 @@ register = template.Library()
 
 
 @register.filter
-def optional_attr(obj: Any, name: str) -> Any:
-    """``obj.<name>`` when the attribute exists, else None (for fields other parts of the desk add)."""
-    return getattr(obj, name, None)
-
-
-@register.filter
 def filesize(value: int | None) -> str:
     size = float(value or 0)
     for unit in ("B", "KB", "MB"):
