@@ -35,7 +35,7 @@ def _lockout_message(lockout: security.Lockout) -> str:
     return _(
         "Too many failed attempts. For your security, logging in is blocked until %(time)s "
         "(in about %(minutes)s minutes). If you forgot your password, reset it by e-mail."
-    ) % {"time": formats.time_format(until, "TIME_FORMAT"), "minutes": minutes}
+    ) % {"time": formats.time_format(until, "H:i"), "minutes": minutes}
 
 
 def _safe_next(request: HttpRequest, value: str | None) -> str:

@@ -38,6 +38,17 @@ def test_five_failures_lock_the_identifier_with_a_clear_message_even_for_the_rig
     assert "_auth_user_id" not in client.session
 
 
+def test_the_lock_time_reads_as_hours_and_minutes_even_on_the_hour(client, desk, settings):
+    # A lock that ends exactly on the hour once read "11 p.m." in English; every language shows 23:00.
+    ends_on_the_hour = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    with time_machine.travel(ends_on_the_hour - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES), tick=False):
+        for _ in range(5):
+            _fail(client)
+        response = client.post(LOGIN, {"username": "lm4321-ovh", "password": DEMO_PASSWORD})
+    assert response.status_code == 429
+    assert re.search(r"blocked until \d{2}:00 ", response.text)
+
+
 def test_the_lock_lifts_after_the_window(client, desk, settings):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
