@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -64,8 +66,11 @@ def _no_automatic_triage_unless_asked(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def now() -> datetime:
-    return NOW
+def now() -> Iterator[datetime]:
+    """The tests' instant, and the clock's: pages and tasks that read the wall clock see the same
+    Tuesday, so a test reads the same on any day it runs (the clock ticks on from there)."""
+    with time_machine.travel(NOW, tick=True):
+        yield NOW
 
 
 @pytest.fixture
