@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +51,13 @@ class Desk:
 
 
 NOW = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)  # a Tuesday
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``TIERDESK_TEST_CLOCK=2027-03-28T01:59+01:00 make test`` runs the suite with the wall clock
+    moved to that instant (it ticks on from there): a test that passes only on some days shows."""
+    if instant := os.environ.get("TIERDESK_TEST_CLOCK"):
+        time_machine.travel(datetime.fromisoformat(instant), tick=True).start()
 
 
 @pytest.fixture(autouse=True)
