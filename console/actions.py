@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role, User
-from console.models import CallLog, CallState, CtiDelivery
+from console.models import CallLog, CallState
 from levels.models import Category, PhoneLine
 from services.models import Service
 from tickets import actions as ticket_actions
@@ -160,21 +160,6 @@ def open_phone_ticket(
 # --- the PBX / CTI connector ---------------------------------------------------------------
 
 EVENTS = (CallState.RINGING, CallState.ANSWERED, CallState.HUNG_UP)
-
-
-def remember_delivery(*, replay_key: str, now: datetime, expires_at: datetime) -> bool:
-    """Record a signed delivery; False when the same one was already accepted (a replay).
-
-    Keys past their expiry are dropped on the way (an index on ``expires_at`` keeps it cheap):
-    a replay of such an event is refused as stale by the signature check anyway.
-    """
-    CtiDelivery.objects.filter(expires_at__lt=now).delete()
-    try:
-        with transaction.atomic():
-            CtiDelivery.objects.create(replay_key=replay_key, received_at=now, expires_at=expires_at)
-    except IntegrityError:
-        return False
-    return True
 
 
 @transaction.atomic

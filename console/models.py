@@ -92,21 +92,6 @@ class CallLog(models.Model):
         return f"{self.line.number} {self.caller_number} {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class CtiDelivery(models.Model):
-    """A signed call event already accepted; the unique key turns a replay away."""
-
-    replay_key = models.CharField(_("replay key"), max_length=64, unique=True)
-    received_at = models.DateTimeField(_("received"))
-    expires_at = models.DateTimeField(_("expires"), db_index=True)
-
-    class Meta:
-        verbose_name = _("CTI delivery")
-        verbose_name_plural = _("CTI deliveries")
-
-    def __str__(self) -> str:
-        return self.replay_key
-
-
 class SearchDocument(models.Model):
     """The searchable text of one ticket: number, subject, customer identifiers, service, messages.
 

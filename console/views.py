@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +37,7 @@ from services.models import Product, Service
 from tickets import actions, queries, rules
 from tickets.errors import ActionRefused, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Attachment, Channel, EventKind, Status, Ticket
-from tierdesk import signing
+from tierdesk import replay, signing
 
 BULK_MAX = 100
 
@@ -524,22 +525,20 @@ def cti_event(request: HttpRequest) -> JsonResponse:
         if agent is None:
             return _json_error(422, "unknown_agent", "agent is not an active member of staff.")
     now = timezone.now()
-    if not console_actions.remember_delivery(
-        replay_key=verified.replay_key,
-        now=now,
-        expires_at=datetime.fromtimestamp(verified.expires_at, tz=UTC),
-    ):
-        return _json_error(409, "replayed", "This signed event was already received.")
     try:
-        call = console_actions.record_call_event(
-            event=values["event"] or "",
-            call_id=values["call_id"] or "",
-            line=line,
-            caller_number=values["caller_number"] or "",
-            digits=values["digits"] or "",
-            agent=agent,
-            now=now,
-        )
+        # The replay key and the event's effect commit together: a refused event leaves no key.
+        with transaction.atomic():
+            if not replay.claim("cti", verified, now=now):
+                return _json_error(409, "replayed", "This signed event was already received.")
+            call = console_actions.record_call_event(
+                event=values["event"] or "",
+                call_id=values["call_id"] or "",
+                line=line,
+                caller_number=values["caller_number"] or "",
+                digits=values["digits"] or "",
+                agent=agent,
+                now=now,
+            )
     except ActionRefused as refused:
         return _json_error(422, refused.code, str(refused.message))
     return JsonResponse(

@@ -292,20 +292,6 @@ class WebhookDelivery(models.Model):
         return f"{self.received_at:%Y-%m-%d %H:%M:%S} {self.outcome} {self.event_id}"
 
 
-class WebhookReplayGuard(models.Model):
-    """The replay key of each accepted signed delivery; the unique index refuses a replay."""
-
-    replay_key = models.CharField(_("replay key"), max_length=64, unique=True)
-    expires_at = models.DateTimeField(_("may be purged after"), db_index=True)
-
-    class Meta:
-        verbose_name = _("webhook replay guard")
-        verbose_name_plural = _("webhook replay guards")
-
-    def __str__(self) -> str:
-        return self.replay_key
-
-
 class InterventionState(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     DONE = "done", _("Done")

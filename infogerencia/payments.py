@@ -20,20 +20,20 @@ import json
 import logging
 from abc import ABC
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from infogerencia import actions
-from infogerencia.models import DeliveryOutcome, WebhookDelivery, WebhookReplayGuard
+from infogerencia.models import DeliveryOutcome, WebhookDelivery
 from tickets.errors import ActionRefused
-from tierdesk import signing
+from tierdesk import replay, signing
 
 logger = logging.getLogger(__name__)
 
@@ -146,13 +146,7 @@ class SignedWebhookProvider(PaymentProvider):
                 # Replay protection: the unique replay key is written in the same transaction
                 # as the payment. Ten identical deliveries at once: one inserts it; the others
                 # wait on the unique index (PostgreSQL) or the write lock (SQLite), then fail.
-                try:
-                    with transaction.atomic():
-                        WebhookReplayGuard.objects.create(
-                            replay_key=verified.replay_key,
-                            expires_at=datetime.fromtimestamp(verified.expires_at, tz=UTC),
-                        )
-                except IntegrityError:
+                if not replay.claim("payment", verified, now=now):
                     return _refusal(
                         409,
                         "replayed",

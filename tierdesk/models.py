@@ -58,3 +58,25 @@ class PeriodicSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}@{self.slot}"
+
+
+class ReplayKey(models.Model):
+    """The replay key of one accepted signed delivery (payment processor, monitoring, PBX).
+
+    Written by :func:`tierdesk.replay.claim` in the same transaction as what the delivery does,
+    so a replay finds the key and is refused, and a delivery whose effect failed leaves none.
+    """
+
+    source = models.CharField(_("source"), max_length=30)
+    replay_key = models.CharField(_("replay key"), max_length=64)
+    received_at = models.DateTimeField(_("received"))
+    expires_at = models.DateTimeField(_("may be purged after"))
+
+    class Meta:
+        verbose_name = _("replay key")
+        verbose_name_plural = _("replay keys")
+        constraints = [models.UniqueConstraint(fields=["source", "replay_key"], name="tierdesk_replaykey_unique")]
+        indexes = [models.Index(fields=["expires_at"], name="tierdesk_replaykey_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.replay_key[:12]}"

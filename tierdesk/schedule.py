@@ -19,13 +19,14 @@ def jobs() -> list[Job]:
     from notifications.tasks import retry_due_deliveries
     from sla.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets
-    from triage.tasks import purge_webhook_deliveries, reap_stuck_runs
+    from tierdesk.tasks import purge_replay_keys
+    from triage.tasks import reap_stuck_runs
 
     return [
         Job("close_resolved_tickets", 3600, close_resolved_tickets),
         Job("sla_scan", 60, sla_scan),
         Job("triage_reap_stuck_runs", 300, reap_stuck_runs),
-        Job("triage_purge_webhook_deliveries", 86400, purge_webhook_deliveries),
+        Job("purge_replay_keys", 86400, purge_replay_keys),
         Job("retry_due_deliveries", 60, retry_due_deliveries),
         Job("expire_quotes", 3600, expire_quotes),
         Job("retry_due_webhooks", 60, retry_due_webhooks),

@@ -23,6 +23,7 @@ from tickets import actions as ticket_actions
 from tickets.actions import works_on
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Channel, Ticket
+from tierdesk import replay
 from tierdesk.signing import VerifiedSignature
 from triage import routing
 from triage.models import (
@@ -36,7 +37,6 @@ from triage.models import (
     RunStatus,
     ScopeKind,
     Trigger,
-    WebhookDelivery,
 )
 from triage.monitoring import AlertPayload
 from triage.probes import ProbeSpec, normalise_host, run_probes_sync
@@ -449,16 +449,8 @@ def receive_alert(payload: AlertPayload, *, verified: VerifiedSignature, now: da
     same transaction, so a replayed delivery is refused and changes nothing."""
     now = _now(now)
     service = find_service(payload)
-    try:
-        with transaction.atomic():
-            WebhookDelivery.objects.create(
-                replay_key=verified.replay_key,
-                alert_id=payload.alert_id[:200],
-                received_at=now,
-                expires_at=datetime.fromtimestamp(verified.expires_at, tz=now.tzinfo),
-            )
-    except IntegrityError:
-        raise Replayed("replayed", _("This delivery was already received.")) from None
+    if not replay.claim("monitoring", verified, now=now):
+        raise Replayed("replayed", _("This delivery was already received."))
     if payload.state == "problem":
         return _problem(service, payload, now=now)
     return _recovery(service, payload, now=now)

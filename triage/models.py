@@ -311,20 +311,3 @@ class MonitoringAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} {self.check_name}"
-
-
-class WebhookDelivery(models.Model):
-    """One accepted monitoring delivery, by its signature's replay key: a replay is refused."""
-
-    replay_key = models.CharField(_("replay key"), max_length=64, unique=True)
-    alert_id = models.CharField(_("alert id"), max_length=200)
-    received_at = models.DateTimeField(_("received"))
-    expires_at = models.DateTimeField(_("may be purged after"))
-
-    class Meta:
-        verbose_name = _("monitoring delivery")
-        verbose_name_plural = _("monitoring deliveries")
-        indexes = [models.Index(fields=["expires_at"], name="triage_delivery_expiry_idx")]
-
-    def __str__(self) -> str:
-        return self.alert_id

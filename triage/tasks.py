@@ -27,12 +27,3 @@ def reap_stuck_runs() -> int:
     return ProbeRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=cutoff).update(
         status=RunStatus.FAILED, finished_at=now, needs_human=True, failure="the worker stopped before finishing"
     )
-
-
-@task()
-def purge_webhook_deliveries() -> int:
-    """Forget replay keys whose signatures are stale anyway."""
-    from triage.models import WebhookDelivery
-
-    deleted, _ = WebhookDelivery.objects.filter(expires_at__lt=timezone.now()).delete()
-    return deleted

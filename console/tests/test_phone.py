@@ -8,10 +8,11 @@ import time
 import pytest
 from django.urls import reverse
 
-from console.models import CallLog, CallState, CtiDelivery
+from console.models import CallLog, CallState
 from levels.models import PhoneLine
 from tickets.models import Ticket
 from tierdesk import signing
+from tierdesk.models import ReplayKey
 
 SECRET = "cti-test-secret"
 
@@ -206,7 +207,7 @@ class TestCtiEndpoint:
             reverse("console:cti_event"), body, content_type="application/json", HTTP_X_TIERDESK_SIGNATURE=header
         )
         assert again.status_code == 409 and again.json()["error"]["code"] == "replayed"
-        assert CtiDelivery.objects.count() == 1 and CallLog.objects.count() == 1
+        assert ReplayKey.objects.filter(source="cti").count() == 1 and CallLog.objects.count() == 1
 
     @pytest.mark.parametrize(
         ("payload", "status", "code"),
@@ -242,16 +243,9 @@ class TestCtiEndpoint:
         assert client.get(reverse("console:cti_event")).status_code == 405
 
 
-def test_expired_replay_keys_are_dropped_when_a_new_event_arrives(desk):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from console.actions import remember_delivery
-
-    now = timezone.now()
-    CtiDelivery.objects.create(replay_key="old", received_at=now, expires_at=now - timedelta(seconds=1))
-    CtiDelivery.objects.create(replay_key="new", received_at=now, expires_at=now + timedelta(minutes=5))
-    assert remember_delivery(replay_key="newest", now=now, expires_at=now + timedelta(minutes=5))
-    assert not remember_delivery(replay_key="new", now=now, expires_at=now + timedelta(minutes=5))
-    assert sorted(CtiDelivery.objects.values_list("replay_key", flat=True)) == ["new", "newest"]
+def test_a_refused_event_leaves_no_replay_key(client, desk, cti):
+    # An event the desk refuses (an unknown event name) must not burn its signature: the PBX
+    # may correct its connector and the same delivery is not "replayed".
+    response, _header, _body = post_event(client, {"event": "exploded", "call_id": "x", "line": "902906033"})
+    assert response.status_code == 422
+    assert not ReplayKey.objects.exists()

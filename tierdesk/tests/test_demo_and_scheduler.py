@@ -45,7 +45,7 @@ def test_two_schedulers_fire_each_slot_once(db):
     assert fire_due_jobs(86400.0 * 10) == sorted(every_job, key=[j.name for j in jobs()].index)
     assert fire_due_jobs(86400.0 * 10) == []  # a second scheduler in the same slot fires nothing
     hourly = fire_due_jobs(86400.0 * 10 + 3600)
-    assert "close_resolved_tickets" in hourly and "triage_purge_webhook_deliveries" not in hourly
+    assert "close_resolved_tickets" in hourly and "purge_replay_keys" not in hourly
     assert PeriodicSlot.objects.filter(job="close_resolved_tickets").count() == 2
 
 

@@ -13,7 +13,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tickets.models import Channel, EventKind, Status, Ticket
-from triage.models import MonitoringAlert, ProbeRun, WebhookDelivery
+from tierdesk.models import ReplayKey
+from triage.models import MonitoringAlert, ProbeRun
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_a_replayed_delivery_is_refused_and_changes_nothing(desk: Any, monitorin
     replay = monitoring(body=raw, header=header)
     assert replay.status_code == 409 and replay.json()["error"] == "replayed"
     assert MonitoringAlert.objects.get().alert_count == 1
-    assert WebhookDelivery.objects.count() == 1
+    assert ReplayKey.objects.filter(source="monitoring").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -141,7 +142,7 @@ def test_bad_input_gets_a_clear_4xx(desk: Any, monitoring: Any, body: Any, statu
     response = monitoring(body=raw)
     assert response.status_code == status, response.content
     assert response.json()["error"] == code and response.json()["message"]
-    assert not Ticket.objects.exists() and not WebhookDelivery.objects.exists()
+    assert not Ticket.objects.exists() and not ReplayKey.objects.exists()
 
 
 def test_missing_signature_wrong_method_and_no_secret(desk: Any, client: Any) -> None:
