@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -152,3 +153,42 @@ def open_incident(desk: Desk, now: datetime):  # type: ignore[no-untyped-def]
         return actions.open_ticket(**values)
 
     return make
+
+
+# --- a real Chromium ------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("TIERDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for a module of browser tests; each test opens its own context.
+
+    Sync Playwright runs an event loop in the test thread, and the tests' ORM calls (and the
+    database flush after each) are synchronous: Django allows that only with
+    ``DJANGO_ALLOW_ASYNC_UNSAFE``, set while the module runs and never beyond it (``check
+    --deploy`` refuses it, and other tests' subprocesses must not inherit it).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Keep what the page looked like in test-artifacts/ (CI keeps the folder)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

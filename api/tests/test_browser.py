@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from conftest import DEMO_PASSWORD
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from conftest import DEMO_PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(monkeypatch):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    # Sync Playwright runs an event loop in this thread; only for this test, so that the variable
-    # never reaches other tests (``check --deploy`` refuses it).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield browser.new_page(viewport={"width": 390, "height": 844})
-        browser.close()
+def page(chromium):  # type: ignore[no-untyped-def]
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    yield context.new_page()
+    context.close()
 
 
 def log_in(page, base: str, next_path: str) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +28,6 @@ def test_a_customer_creates_a_token_and_validates_an_application(live_server, de
     from api.actions import request_consumer_key
     from api.models import ApiToken, ConsumerKey, CredentialState, OvhApplication
 
-    ARTIFACTS.mkdir(exist_ok=True)
     page.set_extra_http_headers({"Accept-Language": "en"})
     log_in(page, live_server.url, "/api/tokens/")
     page.get_by_label("Name").fill("backup script")
@@ -55,7 +35,7 @@ def test_a_customer_creates_a_token_and_validates_an_application(live_server, de
     page.get_by_role("button", name="Create token").click()
     token = page.get_by_test_id("new-token").input_value()
     assert token.startswith("tdk_") and ApiToken.objects.get().scope == "write"
-    page.screenshot(path=str(ARTIFACTS / "api-token-created.png"), full_page=True)
+    screenshot(page, "api-token-created")
     page.reload()
     assert page.get_by_test_id("new-token").count() == 0
 
@@ -66,7 +46,7 @@ def test_a_customer_creates_a_token_and_validates_an_application(live_server, de
     )
     page.goto(f"{live_server.url}/api/credentials/{new.key.validation_token}/")
     assert page.get_by_role("cell", name="/support/*").count() == 2
-    page.screenshot(path=str(ARTIFACTS / "api-consumer-key-review.png"), full_page=True)
+    screenshot(page, "api-consumer-key-review")
     page.get_by_role("button", name="Validate").click()
     page.get_by_role("status").wait_for()
     assert ConsumerKey.objects.get().state == CredentialState.VALIDATED

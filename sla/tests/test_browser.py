@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,15 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+from conftest import screenshot
 
 
 def _session_cookie(user) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -30,12 +21,7 @@ def _session_cookie(user) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident, monkeypatch):
-    # Sync Playwright runs an event loop in this thread; only for this test, so the variable
-    # never leaks into other tests' subprocesses (``check --deploy`` refuses it).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
+def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident, chromium):
     from sla.scan import scan
 
     desk.lucia.time_zone = "Atlantic/Canary"
@@ -44,30 +30,24 @@ def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, 
     ticket = open_incident(now=opened)
     due = (opened + timedelta(hours=6)).astimezone(ZoneInfo("Atlantic/Canary"))
     scan(timezone.now())  # past the 1 h warning
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        try:
-            for person, path, shot in (
-                (desk.lucia, reverse("portal:ticket", args=[ticket.number]), "sla-customer-ticket.png"),
-                (desk.l1, reverse("console:queue") + "?level=L1", "sla-console-queue.png"),
-            ):
-                context = browser.new_context()
-                name, value = _session_cookie(person)
-                context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
-                page = context.new_page()
-                page.goto(live_server.url + path)
-                page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
-                text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
-                if person == desk.lucia:
-                    assert "An answer is due by" in text
-                    assert "Atlantic/Canary" in text
-                    stamp = page.get_attribute(".sla-clock time", "datetime")
-                    assert stamp is not None and datetime.fromisoformat(stamp) == due
-                    assert datetime.fromisoformat(stamp).utcoffset() == due.utcoffset()
-                else:
-                    assert f"#{ticket.number}" in text
-                    assert "Due soon" in text
-                context.close()
-        finally:
-            browser.close()
+    for person, path, shot in (
+        (desk.lucia, reverse("portal:ticket", args=[ticket.number]), "sla-customer-ticket"),
+        (desk.l1, reverse("console:queue") + "?level=L1", "sla-console-queue"),
+    ):
+        context = chromium.new_context()
+        name, value = _session_cookie(person)
+        context.add_cookies([{"name": name, "value": value, "url": live_server.url}])
+        page = context.new_page()
+        page.goto(live_server.url + path)
+        screenshot(page, shot)
+        text = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
+        if person == desk.lucia:
+            assert "An answer is due by" in text
+            assert "Atlantic/Canary" in text
+            stamp = page.get_attribute(".sla-clock time", "datetime")
+            assert stamp is not None and datetime.fromisoformat(stamp) == due
+            assert datetime.fromisoformat(stamp).utcoffset() == due.utcoffset()
+        else:
+            assert f"#{ticket.number}" in text
+            assert "Due soon" in text
+        context.close()
