@@ -13,30 +13,13 @@ from api.models import (
     WebhookDelivery,
     WebhookEvent,
 )
+from tierdesk.admin import SupervisorsManage
 
 
-def _supervises(request: HttpRequest) -> bool:
-    user: Any = request.user
-    return bool(user.is_active and (user.is_superuser or getattr(user, "role", "") == "supervisor"))
+class SupervisorAdmin(SupervisorsManage, admin.ModelAdmin):
+    """Integrations: supervisors register, change and remove them."""
 
-
-class SupervisorAdmin(admin.ModelAdmin):
-    """Supervisors manage integrations without needing model permissions one by one."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _supervises(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _supervises(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _supervises(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _supervises(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _supervises(request)
+    supervisors_delete = True
 
 
 class WebhookForm(forms.ModelForm):

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from console.models import CallLog, CannedReply
+from tierdesk.admin import SupervisorsManage
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(SupervisorsManage, admin.ModelAdmin):
     list_display = ["title", "level", "active", "order"]
     list_filter = ["level", "active"]
     search_fields = ["title", "body"]

@@ -1,16 +1,17 @@
 from django.contrib import admin
 
 from guides.models import Article, ArticleCategory
+from tierdesk.admin import SupervisorsManage
 
 
 @admin.register(ArticleCategory)
-class ArticleCategoryAdmin(admin.ModelAdmin):
+class ArticleCategoryAdmin(SupervisorsManage, admin.ModelAdmin):
     list_display = ["slug", "name_es", "name_en", "name_fr", "order"]
     prepopulated_fields = {"slug": ["name_es"]}
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(SupervisorsManage, admin.ModelAdmin):
     list_display = ["title_es", "slug", "category", "status", "updated_at"]
     list_filter = ["status", "category"]
     search_fields = ["slug", "title_es", "title_en", "title_fr"]

@@ -10,10 +10,11 @@ from infogerencia.models import (
     QuoteLine,
     WebhookDelivery,
 )
+from tierdesk.admin import SupervisorsManage
 
 
 @admin.register(InterventionType)
-class InterventionTypeAdmin(admin.ModelAdmin):
+class InterventionTypeAdmin(SupervisorsManage, admin.ModelAdmin):
     """The catalogue: editable by administrators."""
 
     list_display = ["code", "name_es", "name_en", "name_fr", "base_price", "estimated_duration", "active"]

@@ -5,10 +5,11 @@ from django.http import HttpRequest
 
 from sla import actions
 from sla.models import BusinessCalendar, SlaMeasurement, SlaPolicy
+from tierdesk.admin import SupervisorsManage
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(SupervisorsManage, admin.ModelAdmin):
     list_display = ["code", "name", "time_zone", "always_open", "country", "subdivision", "updated_at"]
     readonly_fields = ["updated_at"]
 
@@ -18,7 +19,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(SupervisorsManage, admin.ModelAdmin):
     list_display = [
         "level",
         "first_response_warning",

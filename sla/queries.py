@@ -85,3 +85,16 @@ def first_response_report(since: datetime, until: datetime) -> list[WeekRow]:
             )
         )
     return rows
+
+
+BREACH_LIST_LIMIT = 100
+
+
+def breaches(since: datetime, until: datetime, *, limit: int = BREACH_LIST_LIMIT) -> list[SlaMeasurement]:
+    """The response clocks that ended late in the period, newest first, with their tickets (one
+    query, read through the ``(clock, level, ended_at)`` index's ``ended_at`` range)."""
+    return list(
+        SlaMeasurement.objects.filter(outcome=Outcome.BREACHED, ended_at__gte=since, ended_at__lt=until)
+        .select_related("ticket", "ticket__assignee")
+        .order_by("-ended_at", "-id")[:limit]
+    )

@@ -12,7 +12,7 @@ from console.views import staff_required
 from levels.models import SupportLevel
 from sla.chart import bar_chart
 from sla.models import SlaPolicy
-from sla.queries import first_response_report
+from sla.queries import BREACH_LIST_LIMIT, breaches, first_response_report
 
 MAX_WEEKS = 52
 
@@ -45,4 +45,9 @@ def report(request: HttpRequest) -> HttpResponse:
             target_hours,
         )
         sections.append({"level": level, "policy": policy, "rows": level_rows, "chart": chart})
-    return render(request, "sla/report.html", {"sections": sections, "weeks": weeks})
+    late = breaches(since, until)
+    return render(
+        request,
+        "sla/report.html",
+        {"sections": sections, "weeks": weeks, "breaches": late, "breach_limit": BREACH_LIST_LIMIT},
+    )

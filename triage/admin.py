@@ -10,12 +10,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from tierdesk.admin import SupervisorsManage
 from triage.models import MonitoringAlert, Outage, ProbeResult, ProbeRun, RoutingRuleSet
 from triage.routing import invalidate_rules
 
 
 @admin.register(RoutingRuleSet)
-class RoutingRuleSetAdmin(admin.ModelAdmin[RoutingRuleSet]):
+class RoutingRuleSetAdmin(SupervisorsManage, admin.ModelAdmin[RoutingRuleSet]):
     list_display = ["name", "active", "updated_at"]
     readonly_fields = ["updated_at"]
     actions = ["make_active"]

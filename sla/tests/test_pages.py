@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from sla.chart import bar_chart
+from sla.models import SlaMeasurement
 from sla.queries import first_response_report
 from sla.scan import scan
 from sla.tests.conftest import madrid
@@ -91,6 +92,26 @@ class TestReport:
         assert l1.target_hours == 6
         l2 = next(row for row in rows if row.level == "L2")
         assert (l2.met, l2.breached, l2.median_hours) == (1, 0, pytest.approx(3))
+
+    def test_it_lists_the_breaches_with_their_tickets_in_fixed_queries(
+        self, client, desk, open_incident, time_machine, django_assert_num_queries
+    ):
+        self._history(desk, open_incident)
+        late = next(m.ticket for m in SlaMeasurement.objects.filter(outcome="breached"))
+        on_time = [m.ticket for m in SlaMeasurement.objects.filter(outcome="met")]
+        time_machine.move_to(madrid(2027, 3, 10, 9, 0), tick=False)
+        client.force_login(desk.supervisor)
+        with django_assert_num_queries(7):
+            page = client.get(reverse("console:sla_report")).content.decode()
+        breaches = page[page.index('id="breaches"') :]
+        assert f'href="{reverse("console:ticket", args=[late.number])}"' in breaches
+        assert "8 h" in breaches and "6 h" in breaches  # used against the target
+        assert not any(f">#{ticket.number}<" in breaches for ticket in on_time)
+        for _ in range(3):
+            self._history(desk, open_incident)
+        with django_assert_num_queries(7):  # four breaches cost what one did
+            page = client.get(reverse("console:sla_report")).content.decode()
+        assert page[page.index('id="breaches"') :].count("<tr><td><a href=") == 4
 
     def test_the_page_is_for_staff_with_a_chart(self, client, desk, open_incident, time_machine):
         self._history(desk, open_incident)
