@@ -27,6 +27,7 @@ from django.template.loader import get_template
 from accounts.models import User
 from notifications import addressing
 from notifications.models import (
+    AGENT_EVENTS,
     Delivery,
     DeliveryStatus,
     InboundMail,
@@ -36,9 +37,11 @@ from notifications.models import (
     NotificationAttachment,
     NotificationPreference,
 )
+from notifications.registry import AttachmentRef, has_attachment_kind
 
 __all__ = [
     "AttachmentInput",
+    "AttachmentRef",
     "notify",
     "receive_raw_mail",
     "reprocess_inbound_mail",
@@ -46,8 +49,8 @@ __all__ = [
     "set_preference",
 ]
 
-# (filename, content, content type) or a Django File.
-AttachmentInput = tuple[str, bytes, str] | File
+# (filename, content, content type), a Django File, or a file made at send time.
+AttachmentInput = tuple[str, bytes, str] | File | AttachmentRef
 
 AUTO_SUBMITTED_VALUES = frozenset({"auto-generated", "auto-replied"})
 
@@ -70,6 +73,17 @@ def _json_context(context: dict[str, Any]) -> dict[str, Any]:
 
 def _attachment_rows(notification: Notification, attachments: Iterable[AttachmentInput]) -> None:
     for item in attachments:
+        if isinstance(item, AttachmentRef):
+            if not has_attachment_kind(item.kind):
+                raise ValueError(f"No attachment renderer registered for {item.kind!r}.")
+            NotificationAttachment.objects.create(
+                notification=notification,
+                filename=(item.filename or item.reference)[:200],
+                content_type="",
+                kind=item.kind,
+                reference=item.reference[:100],
+            )
+            continue
         if isinstance(item, File):
             item.open("rb")
             content = item.read()
@@ -84,7 +98,7 @@ def _attachment_rows(notification: Notification, attachments: Iterable[Attachmen
 
 def _muted(users: list[User], event: str) -> set[int]:
     agents = [user.pk for user in users if user.is_agent]
-    if not agents:
+    if not agents or event not in AGENT_EVENTS:  # only the agents' events can be switched off
         return set()
     return set(
         NotificationPreference.objects.filter(user_id__in=agents, event=event, email=False).values_list(
