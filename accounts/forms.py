@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.utils import translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,7 +31,13 @@ class CodeForm(forms.Form):
 
 
 class LocalisedPasswordResetForm(PasswordResetForm):
-    """Sends the reset e-mail in the language on the person's profile, not the visitor's browser."""
+    """Sends the reset e-mail through the desk's notifications, in the language on the person's
+    profile (not the visitor's browser).
+
+    Django finds the people and checks the link; the link itself (its uid and token, from
+    Django's token generator) is made when the e-mail is rendered for sending, so no usable
+    token is ever stored with the notification (``accounts.mail.reset_context``).
+    """
 
     def send_mail(
         self,
@@ -42,8 +48,12 @@ class LocalisedPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        language = getattr(context.get("user"), "language", None) or translation.get_language()
-        with translation.override(language):
-            super().send_mail(
-                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
-            )
+        from notifications.actions import notify
+        from notifications.models import Event
+
+        notify(
+            event=Event.PASSWORD_RESET,
+            recipients=[context["user"]],
+            context={"protocol": context.get("protocol", "https"), "domain": context.get("domain", "")},
+            now=timezone.now(),
+        )

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class InfogerenciaConfig(AppConfig):
     name = "infogerencia"
     verbose_name = _("Managed services")
+
+    def ready(self) -> None:
+        from infogerencia import notify
+
+        notify.register()

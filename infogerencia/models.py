@@ -471,18 +471,3 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
-
-
-class SentMail(models.Model):
-    """One e-mail of the pipeline, claimed before it is sent, so a retried or duplicated task
-    never sends it twice."""
-
-    key = models.CharField(_("key"), max_length=200, unique=True)
-    sent_at = models.DateTimeField(_("sent"))
-
-    class Meta:
-        verbose_name = _("sent e-mail")
-        verbose_name_plural = _("sent e-mails")
-
-    def __str__(self) -> str:
-        return self.key

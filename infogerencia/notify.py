@@ -1,24 +1,32 @@
-"""The e-mails of the level 3 pipeline, built here and sent by ``infogerencia/tasks.py``.
+"""The e-mails of the level 3 pipeline, through the desk's one notification service.
 
-Each function returns ready ``EmailMessage`` objects (subject and body in the recipient's
-language and time zone, documents attached) and sends nothing, so a notification service can
-take over delivery later without touching the pipeline.
+Each function is called inside the action's transaction and records a notification with its
+deliveries (``notifications.actions.notify``); the notifications app sends them in the
+background, retries them and records every attempt. Nothing here renders a PDF or formats a
+date: the context loaders below read the quote, intervention or invoice when each delivery is
+rendered, in the recipient's language and time zone, and the PDFs are attachments made at send
+time (again on each retry) by the renderers registered in ``InfogerenciaConfig.ready``.
 """
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.utils import formats, translation
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from infogerencia import documents
 from infogerencia.models import Intervention, Invoice, OperationReport, Quote
 from levels.models import LevelCode, SupportLevel
+from notifications.actions import notify
+from notifications.models import Delivery, Event, Notification
+from notifications.registry import AttachmentRef
+
+QUOTE_PDF = "infogerencia.quote_pdf"
+INVOICE_PDF = "infogerencia.invoice_pdf"
 
 
 def _customer(quote: Quote) -> User | None:
@@ -28,100 +36,143 @@ def _customer(quote: Quote) -> User | None:
     return quote.organisation.contacts.filter(is_active=True).exclude(email="").order_by("id").first()
 
 
-def _when(value: datetime, user: User | None) -> str:
-    zone = zoneinfo.ZoneInfo(user.time_zone if user else settings.TIME_ZONE)
+def _link(name: str, number: str) -> str:
+    return f"{settings.PUBLIC_URL}{reverse(name, args=[number])}"
+
+
+def _when(value: datetime) -> str:
+    """A moment in the active language and time zone (the recipient's, at send time)."""
+    zone = timezone.get_current_timezone()
     local = value.astimezone(zone)
-    return f"{formats.date_format(local, 'DATE_FORMAT')} {local:%H:%M} ({zone.key})"
-
-
-def _link(path: str) -> str:
-    return f"{settings.PUBLIC_URL}{path}"
-
-
-def _message(*, subject: str, body: str, to: str) -> EmailMessage:
-    return EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
-
-
-def quote_sent(quote: Quote) -> list[EmailMessage]:
-    """To the customer: the quote, its total and validity, the PDF attached."""
-    customer = _customer(quote)
-    if customer is None:
-        return []
-    with translation.override(customer.language):
-        subject = _("Quote %(number)s for ticket #%(ticket)s") % {"number": quote.number, "ticket": quote.ticket.number}
-        body = _(
-            "Hello,\n\nPlease find attached quote %(number)s for the intervention you asked for in ticket "
-            "#%(ticket)s.\n\nTotal: %(total)s %(currency)s (VAT included)\nValid until: %(valid)s\n\n"
-            "Accept or reject it in the Manager: %(link)s\n\nOnce it is accepted and paid, the intervention "
-            "is scheduled at once and you will be told when it takes place.\n"
-        ) % {
-            "number": quote.number,
-            "ticket": quote.ticket.number,
-            "total": quote.gross,
-            "currency": quote.currency,
-            "valid": formats.date_format(quote.valid_until, "DATE_FORMAT"),
-            "link": _link(f"/infogerencia/manager/quotes/{quote.number}/"),
-        }
-        message = _message(subject=subject, body=body, to=customer.email)
-        message.attach(f"{quote.number}.pdf", documents.quote_pdf(quote), "application/pdf")
-    return [message]
-
-
-def intervention_scheduled(intervention: Intervention, change: str) -> list[EmailMessage]:
-    """To the customer and to the administrator: when the intervention takes place.
-
-    ``change`` is ``"scheduled"`` or ``"moved"``."""
-    quote = intervention.quote
-    messages = []
-    customer = _customer(quote)
-    if customer is not None:
-        with translation.override(customer.language):
-            subject = (
-                _("Intervention %(number)s scheduled") if change == "scheduled" else _("Intervention %(number)s moved")
-            ) % {"number": quote.number}
-            body = _(
-                "Hello,\n\nThe intervention of quote %(number)s (ticket #%(ticket)s) will take place on "
-                "%(start)s and should take about %(minutes)s minutes.\n\nFollow it in the Manager: %(link)s\n"
-            ) % {
-                "number": quote.number,
-                "ticket": intervention.ticket.number,
-                "start": _when(intervention.starts_at, customer),
-                "minutes": int(intervention.duration.total_seconds() // 60),
-                "link": _link(f"/infogerencia/manager/quotes/{quote.number}/"),
-            }
-            messages.append(_message(subject=subject, body=body, to=customer.email))
-    admin = intervention.administrator
-    address = admin.email or _level_address()
-    if address:
-        with translation.override(admin.language):
-            subject = _("New intervention %(number)s on %(start)s") % {
-                "number": quote.number,
-                "start": _when(intervention.starts_at, admin),
-            }
-            if change == "moved":
-                subject = _("Intervention %(number)s moved to %(start)s") % {
-                    "number": quote.number,
-                    "start": _when(intervention.starts_at, admin),
-                }
-            body = _(
-                "Intervention %(number)s for %(customer)s (ticket #%(ticket)s, service %(service)s)\n"
-                "Starts: %(start)s\nEnds: %(end)s\n\nDetails: %(link)s\n"
-            ) % {
-                "number": quote.number,
-                "customer": quote.organisation.name,
-                "ticket": intervention.ticket.number,
-                "service": intervention.ticket.service.reference if intervention.ticket.service else "-",
-                "start": _when(intervention.starts_at, admin),
-                "end": _when(intervention.ends_at, admin),
-                "link": _link(f"/infogerencia/console/quotes/{quote.number}/"),
-            }
-            messages.append(_message(subject=subject, body=body, to=address))
-    return messages
+    key = getattr(zone, "key", str(zone))
+    return f"{formats.date_format(local, 'DATE_FORMAT')} {local:%H:%M} ({key})"
 
 
 def _level_address() -> str:
     level = SupportLevel.objects.filter(code=LevelCode.L3).first()
     return level.email_address if level else ""
+
+
+# --- what happens → who is told ------------------------------------------------------------
+
+
+def quote_sent(quote: Quote, *, now: datetime) -> Notification | None:
+    """To the customer: the quote, its total and validity, the PDF attached."""
+    customer = _customer(quote)
+    if customer is None:
+        return None
+    return notify(
+        event=Event.QUOTE_SENT,
+        recipients=[customer],
+        context={"quote_id": quote.pk},
+        ticket=quote.ticket,
+        attachments=[AttachmentRef(QUOTE_PDF, str(quote.pk), f"{quote.number}.pdf")],
+        now=now,
+        key=f"quote:{quote.pk}",
+    )
+
+
+def intervention_scheduled(intervention: Intervention, change: str, *, now: datetime) -> None:
+    """To the customer and to the administrator (else the level's address): when it takes place.
+
+    ``change`` is ``"scheduled"`` or ``"moved"``."""
+    quote = intervention.quote
+    key = f"intervention:{intervention.pk}:{change}:{intervention.starts_at.isoformat()}"
+    context = {"intervention_id": intervention.pk, "change": change}
+    customer = _customer(quote)
+    if customer is not None:
+        notify(
+            event=Event.INTERVENTION_SCHEDULED,
+            recipients=[customer],
+            context=context,
+            ticket=intervention.ticket,
+            now=now,
+            key=f"{key}:customer",
+        )
+    admin = intervention.administrator
+    recipient: User | str = admin if admin.email else _level_address()
+    if recipient:
+        notify(
+            event=Event.INTERVENTION_ASSIGNED,
+            recipients=[recipient],
+            context={**context, "for_staff": True},
+            ticket=intervention.ticket,
+            now=now,
+            key=f"{key}:staff",
+        )
+
+
+def invoice_issued(invoice: Invoice, *, now: datetime) -> Notification | None:
+    """To the customer: the invoice (or credit note) PDF and, for an invoice, the operation report."""
+    customer = _customer(invoice.quote)
+    if customer is None:
+        return None
+    return notify(
+        event=Event.INVOICE_ISSUED,
+        recipients=[customer],
+        context={"invoice_id": invoice.pk},
+        ticket=invoice.quote.ticket,
+        attachments=[AttachmentRef(INVOICE_PDF, str(invoice.pk), f"{invoice.number}.pdf")],
+        now=now,
+        key=f"invoice:{invoice.pk}",
+    )
+
+
+# --- read at send time ---------------------------------------------------------------------
+
+
+def quote_context(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+    quote = Quote.objects.select_related("ticket").get(pk=notification.context["quote_id"])
+    return {
+        "quote": quote,
+        "valid_until": formats.date_format(quote.valid_until, "DATE_FORMAT"),
+        "quote_url": _link("infogerencia:customer_quote", quote.number),
+    }
+
+
+def intervention_context(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+    intervention = Intervention.objects.select_related(
+        "quote", "quote__organisation", "ticket", "ticket__service", "administrator"
+    ).get(pk=notification.context["intervention_id"])
+    staff = bool(notification.context.get("for_staff"))
+    number = intervention.quote.number
+    return {
+        "intervention": intervention,
+        "quote": intervention.quote,
+        "start": _when(intervention.starts_at),
+        "end": _when(intervention.ends_at),
+        "minutes": int(intervention.duration.total_seconds() // 60),
+        "service": intervention.ticket.service.reference if intervention.ticket.service else "-",
+        "quote_url": _link("infogerencia:staff_quote" if staff else "infogerencia:customer_quote", number),
+    }
+
+
+def invoice_context(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+    invoice = Invoice.objects.select_related("quote", "quote__ticket", "rectifies", "intervention").get(
+        pk=notification.context["invoice_id"]
+    )
+    report = OperationReport.objects.filter(intervention=invoice.intervention).first() if invoice.intervention else None
+    return {
+        "invoice": invoice,
+        "quote": invoice.quote,
+        "due": formats.date_format(invoice.due_date, "DATE_FORMAT") if invoice.due_date else "-",
+        "report": report_text(report) if report else "-",
+        "quote_url": _link("infogerencia:customer_quote", invoice.quote.number),
+    }
+
+
+def quote_attachment(reference: str) -> tuple[str, bytes, str]:
+    from infogerencia import documents
+
+    quote = Quote.objects.select_related("ticket", "organisation").get(pk=int(reference))
+    return f"{quote.number}.pdf", documents.quote_pdf(quote), "application/pdf"
+
+
+def invoice_attachment(reference: str) -> tuple[str, bytes, str]:
+    from infogerencia import documents
+
+    invoice = Invoice.objects.get(pk=int(reference))
+    return f"{invoice.number}.pdf", documents.invoice_pdf(invoice), "application/pdf"
 
 
 def report_text(report: OperationReport) -> str:
@@ -149,44 +200,12 @@ def _required_labels(report: OperationReport) -> list[tuple[str, str]]:
     return required_fields(report.intervention)
 
 
-def invoice_issued(invoice: Invoice) -> list[EmailMessage]:
-    """To the customer: the invoice (or credit note) PDF and, for an invoice, the operation report."""
-    quote = invoice.quote
-    customer = _customer(quote)
-    if customer is None:
-        return []
-    with translation.override(invoice.language):
-        if invoice.is_credit_note:
-            subject = _("Credit note %(number)s") % {"number": invoice.number}
-            body = _(
-                "Hello,\n\nPlease find attached credit note %(number)s, which cancels invoice %(invoice)s.\n"
-                "Reason: %(reason)s\nAmount: %(total)s %(currency)s\n"
-            ) % {
-                "number": invoice.number,
-                "invoice": invoice.rectifies.number if invoice.rectifies else "",
-                "reason": invoice.reason,
-                "total": invoice.gross,
-                "currency": invoice.currency,
-            }
-        else:
-            subject = _("Invoice %(number)s and operation report, ticket #%(ticket)s") % {
-                "number": invoice.number,
-                "ticket": quote.ticket.number,
-            }
-            report = OperationReport.objects.filter(intervention=invoice.intervention).first()
-            body = _(
-                "Hello,\n\nThe intervention of quote %(quote)s is done. Please find attached invoice %(number)s "
-                "(total %(total)s %(currency)s, due %(due)s).\n\nWhat was done:\n\n%(report)s\n\n"
-                "You can also read it on your ticket: %(link)s\n"
-            ) % {
-                "quote": quote.number,
-                "number": invoice.number,
-                "total": invoice.gross,
-                "currency": invoice.currency,
-                "due": formats.date_format(invoice.due_date, "DATE_FORMAT") if invoice.due_date else "-",
-                "report": report_text(report) if report else "-",
-                "link": _link(f"/infogerencia/manager/quotes/{quote.number}/"),
-            }
-        message = _message(subject=subject, body=body, to=customer.email)
-        message.attach(f"{invoice.number}.pdf", documents.invoice_pdf(invoice), "application/pdf")
-    return [message]
+def register() -> None:
+    from notifications.registry import register_attachment, register_context
+
+    register_context(Event.QUOTE_SENT, quote_context)
+    register_context(Event.INTERVENTION_SCHEDULED, intervention_context)
+    register_context(Event.INTERVENTION_ASSIGNED, intervention_context)
+    register_context(Event.INVOICE_ISSUED, invoice_context)
+    register_attachment(QUOTE_PDF, quote_attachment)
+    register_attachment(INVOICE_PDF, invoice_attachment)

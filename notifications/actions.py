@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from accounts.models import User
 from notifications import addressing
 from notifications.models import (
+    AGENT_EVENTS,
+    AutoAnswer,
     Delivery,
     DeliveryStatus,
     InboundMail,
@@ -36,18 +38,21 @@ from notifications.models import (
     NotificationAttachment,
     NotificationPreference,
 )
+from notifications.registry import AttachmentRef, has_attachment_kind
 
 __all__ = [
     "AttachmentInput",
+    "AttachmentRef",
     "notify",
+    "purge_inbound_mail",
     "receive_raw_mail",
     "reprocess_inbound_mail",
     "send_again",
     "set_preference",
 ]
 
-# (filename, content, content type) or a Django File.
-AttachmentInput = tuple[str, bytes, str] | File
+# (filename, content, content type), a Django File, or a file made at send time.
+AttachmentInput = tuple[str, bytes, str] | File | AttachmentRef
 
 AUTO_SUBMITTED_VALUES = frozenset({"auto-generated", "auto-replied"})
 
@@ -70,6 +75,17 @@ def _json_context(context: dict[str, Any]) -> dict[str, Any]:
 
 def _attachment_rows(notification: Notification, attachments: Iterable[AttachmentInput]) -> None:
     for item in attachments:
+        if isinstance(item, AttachmentRef):
+            if not has_attachment_kind(item.kind):
+                raise ValueError(f"No attachment renderer registered for {item.kind!r}.")
+            NotificationAttachment.objects.create(
+                notification=notification,
+                filename=(item.filename or item.reference)[:200],
+                content_type="",
+                kind=item.kind,
+                reference=item.reference[:100],
+            )
+            continue
         if isinstance(item, File):
             item.open("rb")
             content = item.read()
@@ -84,7 +100,7 @@ def _attachment_rows(notification: Notification, attachments: Iterable[Attachmen
 
 def _muted(users: list[User], event: str) -> set[int]:
     agents = [user.pk for user in users if user.is_agent]
-    if not agents:
+    if not agents or event not in AGENT_EVENTS:  # only the agents' events can be switched off
         return set()
     return set(
         NotificationPreference.objects.filter(user_id__in=agents, event=event, email=False).values_list(
@@ -251,3 +267,32 @@ def claim_message_id(mail: InboundMail, message_id: str) -> bool:
         return False
     mail.processed_message_id = message_id
     return True
+
+
+PURGE_BATCH = 500
+
+
+def purge_inbound_mail(*, now: datetime, days: int | None = None, batch: int = PURGE_BATCH) -> int:
+    """Delete inbound mail processed more than ``days`` (``INBOUND_RETENTION_DAYS``) ago.
+
+    Mail still waiting (received, quarantined) is kept whatever its age: a quarantined message is
+    purged only once staff handled it (processed it again), counting from then. Deletes in short
+    batches so a large purge never holds long locks; returns how many messages were deleted.
+    The per-day rows of the unknown-sender answers are trimmed on the same horizon.
+    """
+    keep = timedelta(days=settings.INBOUND_RETENTION_DAYS if days is None else days)
+    if keep < timedelta(days=1):
+        raise ValueError("The retention period is at least one day.")
+    cutoff = now - keep
+    expired = InboundMail.objects.exclude(status__in=[InboundStatus.RECEIVED, InboundStatus.QUARANTINED]).filter(
+        models.Q(processed_at__lt=cutoff) | models.Q(processed_at__isnull=True, received_at__lt=cutoff)
+    )
+    deleted = 0
+    while True:
+        ids = list(expired.order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        with transaction.atomic():
+            deleted += InboundMail.objects.filter(pk__in=ids).delete()[0]
+    AutoAnswer.objects.filter(day__lt=cutoff.date()).delete()
+    return deleted

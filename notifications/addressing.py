@@ -5,6 +5,11 @@ at the ticket's root ``<ticket-<number>@<domain>>`` with In-Reply-To and Referen
 clients keep one thread per ticket. Its Reply-To is
 ``<mailbox>+t-<number>-<signature>@<domain>``: the signature is an HMAC of the number under
 ``INBOUND_SECRET``, so nobody can write into a ticket by guessing its number.
+
+A member of staff gets a reply address of their own,
+``<mailbox>+t-<number>-a<user id>-<signature>@<domain>``, signed for that ticket *and* that
+person: a customer, who only ever sees the ticket's address, cannot answer as staff by
+forging a staff From header.
 """
 
 from __future__ import annotations
@@ -32,31 +37,44 @@ def delivery_message_id(number: int | None, delivery_id: int) -> str:
     return f"<ticket-{number}-{delivery_id}@{_domain()}>"
 
 
-def _signature(number: int) -> str:
-    digest = hmac.new(str(settings.INBOUND_SECRET).encode(), f"ticket:{number}".encode(), hashlib.sha256)
+def _signature(number: int, agent_id: int | None = None) -> str:
+    signed = f"ticket:{number}" if agent_id is None else f"ticket:{number}:agent:{agent_id}"
+    digest = hmac.new(str(settings.INBOUND_SECRET).encode(), signed.encode(), hashlib.sha256)
     return digest.hexdigest()[:SIGNATURE_LENGTH]
 
 
-def reply_address(number: int) -> str:
-    return f"{settings.INBOUND_MAILBOX}+t-{number}-{_signature(number)}@{_domain()}"
+def reply_address(number: int, *, agent_id: int | None = None) -> str:
+    """The ticket's reply address, or the one of this member of staff on that ticket."""
+    agent = "" if agent_id is None else f"a{agent_id}-"
+    return f"{settings.INBOUND_MAILBOX}+t-{number}-{agent}{_signature(number, agent_id)}@{_domain()}"
 
 
 def inbound_address() -> str:
     return f"{settings.INBOUND_MAILBOX}@{_domain()}"
 
 
-_TOKEN = re.compile(r"^(?P<box>[^+@\s]+)\+t-(?P<number>\d{1,18})-(?P<sig>[0-9a-f]+)@(?P<domain>[^@\s]+)$", re.I)
+_TOKEN = re.compile(
+    r"^(?P<box>[^+@\s]+)\+t-(?P<number>\d{1,18})-(?:a(?P<agent>\d{1,18})-)?(?P<sig>[0-9a-f]+)@(?P<domain>[^@\s]+)$",
+    re.I,
+)
 
 
-def ticket_number_from_address(address: str) -> int | None:
-    """The ticket number of a reply address whose signature is right, else None."""
+def parse_reply_address(address: str) -> tuple[int, int | None] | None:
+    """(ticket number, staff user id or None) of a reply address whose signature is right, else None."""
     match = _TOKEN.match(address.strip())
     if match is None or match["domain"].lower() != _domain():
         return None
     number = int(match["number"])
-    if not hmac.compare_digest(match["sig"].lower(), _signature(number)):
+    agent = int(match["agent"]) if match["agent"] else None
+    if not hmac.compare_digest(match["sig"].lower(), _signature(number, agent)):
         return None
-    return number
+    return number, agent
+
+
+def ticket_number_from_address(address: str) -> int | None:
+    """The ticket number of a reply address whose signature is right, else None."""
+    parsed = parse_reply_address(address)
+    return parsed[0] if parsed else None
 
 
 _OUR_ID = re.compile(r"^ticket-(?P<number>\d{1,18})(?:-(?P<delivery>\d+))?@(?P<domain>[^>]+)$")

@@ -4,12 +4,20 @@ The order matters and each step is final:
 1. a Message-ID already acted on → duplicate, ignored;
 2. an auto-reply, a bounce, or mail from the desk itself → recorded, never answered;
 3. a message that cannot be read (no sender, broken MIME, nothing in it) → quarantine;
-4. mail from a staff address → quarantine (staff answer in the console);
+4. mail from a staff address → applied only as a reply to the reply address the desk gave that
+   person on that ticket (see "Staff replies" below), else refused: quarantined and answered;
    a reply to a ticket (a signed reply address, else our Message-IDs in In-Reply-To/References)
    → added to that ticket if the sender is a contact of its customer, else quarantine;
 5. a message to a level's address (or the desk's mailbox) from a known customer → a new ticket;
 6. an unknown sender → one answer per address and day, nothing else.
 Anything unexpected ends in the quarantine with its reason; the raw message is never dropped.
+
+Staff replies: the desk's mails to staff carry a reply address signed for the ticket *and* the
+person (``addressing.reply_address(number, agent_id=...)``). A message from that person's address
+to that address becomes, through ``tickets.actions`` like a console reply, a public reply by them
+(the customer is told, the SLA clock stops) — or an internal note when its first line is
+``#note``. The ticket must be visible to them (``tickets.queries.visible_tickets``). Anything else
+from a staff address is refused: quarantined with its reason, and the person is told why.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 from datetime import datetime
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -29,10 +38,13 @@ from notifications import addressing, mailparse
 from notifications.actions import claim_message_id, notify
 from notifications.models import AutoAnswer, Delivery, Event, InboundMail, InboundStatus
 from tickets import actions as ticket_actions
+from tickets import queries as ticket_queries
 from tickets.errors import ActionRefused
 from tickets.models import Channel, Ticket
 
 logger = logging.getLogger(__name__)
+
+NOTE_MARKER = "#note"
 
 NO_REPLY_LOCAL_PARTS = frozenset(
     {"noreply", "no-reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster", "bounce", "bounces"}
@@ -118,10 +130,10 @@ def _route(mail: InboundMail, parsed: mailparse.ParsedMail, *, now: datetime) ->
     if parsed.quarantine_reason:
         raise _Outcome(InboundStatus.QUARANTINED, parsed.quarantine_reason)
 
-    if User.objects.filter(email__iexact=sender, is_active=True).exclude(role=Role.CUSTOMER).exists():
-        # A forged From is easy; staff answer in the console, where they are logged in.
-        raise _Outcome(InboundStatus.QUARANTINED, "sent from a staff address: staff answer in the console")
     recipients = _recipients(mail, parsed)
+    staff = list(User.objects.filter(email__iexact=sender, is_active=True).exclude(role=Role.CUSTOMER).order_by("id"))
+    if staff:
+        _staff_mail(mail, staff, recipients, parsed, now=now)
     ticket = _ticket_for(recipients, parsed)
     if ticket is not None:
         _add_reply(ticket, sender, parsed, now=now)
@@ -214,6 +226,87 @@ def _add_reply(ticket: Ticket, sender: str, parsed: mailparse.ParsedMail, *, now
             InboundStatus.QUARANTINED, f"the ticket refused the reply ({refused.code}): {refused.message}", ticket
         ) from None
     raise _Outcome(InboundStatus.REPLY_ADDED, "; ".join(notes), ticket=ticket)
+
+
+def _staff_mail(
+    mail: InboundMail, staff: list[User], recipients: list[str], parsed: mailparse.ParsedMail, *, now: datetime
+) -> None:
+    """A message from a staff address: applied as that person's reply or note, else refused."""
+    personal = [found for found in map(addressing.parse_reply_address, recipients) if found and found[1] is not None]
+    if not personal:
+        try:
+            ticket = _ticket_for(recipients, parsed)
+        except _Outcome:
+            ticket = None
+        if ticket is None:
+            # A forged From is easy; staff open tickets in the console, where they are logged in.
+            raise _Outcome(InboundStatus.QUARANTINED, "sent from a staff address: staff answer in the console")
+        _refuse_staff(mail, staff[0], ticket, parsed, "not_personal", now=now)
+    number, agent_id = personal[0]
+    ticket = Ticket.objects.select_related("organisation", "level").filter(number=number).first()
+    agent = next((person for person in staff if person.pk == agent_id), None)
+    if ticket is None:
+        raise _Outcome(InboundStatus.QUARANTINED, f"reply address for ticket {number}, which does not exist")
+    if agent is None:
+        _refuse_staff(mail, staff[0], ticket, parsed, "not_yours", now=now)
+    if not ticket_queries.visible_tickets(agent).filter(pk=ticket.pk).exists():
+        _refuse_staff(mail, agent, ticket, parsed, "not_visible", now=now)
+    files, notes = _files(parsed)
+    body = _body(parsed, files)
+    is_note = body.lstrip().lower().startswith(NOTE_MARKER)
+    if is_note:
+        body = body.lstrip()[len(NOTE_MARKER) :].strip() or (gettext("(attachments only)") if files else "")
+    try:
+        with transaction.atomic():
+            if is_note:
+                ticket_actions.add_note(
+                    ticket, actor=agent, body=body, attachments=files, channel=Channel.EMAIL, now=now
+                )
+            else:
+                ticket_actions.reply(ticket, actor=agent, body=body, attachments=files, channel=Channel.EMAIL, now=now)
+    except ActionRefused as refused:
+        _refuse_staff(mail, agent, ticket, parsed, "refused", now=now, detail=str(refused.message), code=refused.code)
+    what = "internal note by staff" if is_note else "public reply by staff"
+    raise _Outcome(InboundStatus.REPLY_ADDED, "; ".join([what, *notes]), ticket=ticket)
+
+
+STAFF_REFUSALS = {
+    "not_personal": "staff must answer to the reply address of a mail the desk sent them",
+    "not_yours": "the reply address belongs to another member of staff",
+    "not_visible": "this member of staff may not see the ticket",
+    "refused": "the ticket refused the reply",
+}
+
+
+def _refuse_staff(
+    mail: InboundMail,
+    person: User,
+    ticket: Ticket,
+    parsed: mailparse.ParsedMail,
+    why: str,
+    *,
+    now: datetime,
+    detail: str = "",
+    code: str = "",
+) -> NoReturn:
+    """Quarantine a staff member's message and tell them (at their own address) why."""
+    reason = f"{STAFF_REFUSALS[why]} ({code}): {detail}" if code else STAFF_REFUSALS[why]
+    notify(
+        event=Event.REPLY_REFUSED,
+        recipients=[person],
+        context={
+            "why": why,
+            "detail": detail,
+            "number": ticket.number,
+            "subject": parsed.subject[:200],
+            "can_see": ticket_queries.visible_tickets(person).filter(pk=ticket.pk).exists(),
+        },
+        now=now,
+        auto_submitted="auto-replied",
+        in_reply_to=f"<{parsed.message_id}>" if parsed.message_id else "",
+        key=f"reply-refused:{mail.pk}",
+    )
+    raise _Outcome(InboundStatus.QUARANTINED, f"{reason}; the sender was told", ticket=ticket)
 
 
 def _level_for(recipients: list[str]) -> SupportLevel | None:

@@ -22,6 +22,14 @@ class Event(models.TextChoices):
     INCIDENT_OPENED_FROM = "incident_opened_from", _("Incident opened from a ticket")
     STAFF_ALERT = "staff_alert", _("Alert for staff")
     UNKNOWN_SENDER = "unknown_sender", _("Answer to an unknown sender")
+    SLA_WARNING = "sla_warning", _("SLA warning: a ticket is due soon")
+    SLA_BREACH = "sla_breach", _("SLA missed: a ticket is past its target")
+    QUOTE_SENT = "quote_sent", _("Quote sent to the customer")
+    INTERVENTION_SCHEDULED = "intervention_scheduled", _("Intervention scheduled or moved (customer)")
+    INTERVENTION_ASSIGNED = "intervention_assigned", _("Intervention scheduled or moved (administrator)")
+    INVOICE_ISSUED = "invoice_issued", _("Invoice or credit note issued")
+    PASSWORD_RESET = "password_reset", _("Password reset link")
+    REPLY_REFUSED = "reply_refused", _("Answer to staff whose e-mail was not applied")
 
 
 # Agents may switch these off; customers always get the mails about their tickets.
@@ -32,6 +40,9 @@ AGENT_EVENTS = (
     Event.TICKET_TRANSFERRED,
     Event.INCIDENT_OPENED_FROM,
     Event.STAFF_ALERT,
+    Event.SLA_WARNING,
+    Event.SLA_BREACH,
+    Event.INTERVENTION_ASSIGNED,
 )
 
 
@@ -64,14 +75,21 @@ class Notification(models.Model):
 
 
 class NotificationAttachment(models.Model):
-    """A file sent with every delivery of a notification (a quote or an invoice PDF)."""
+    """A file sent with every delivery of a notification.
+
+    Either its bytes are stored (``content``), or it is made at send time (and again on each
+    retry) by the renderer registered for ``kind`` from ``reference`` — a quote's or an
+    invoice's PDF, say; see ``notifications/registry.py``.
+    """
 
     notification = models.ForeignKey(
         Notification, verbose_name=_("notification"), on_delete=models.CASCADE, related_name="attachments"
     )
     filename = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("type"), max_length=100)
-    content = models.BinaryField(_("content"))
+    content = models.BinaryField(_("content"), blank=True, default=b"")
+    kind = models.CharField(_("made by"), max_length=50, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("notification attachment")

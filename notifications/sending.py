@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from notifications import addressing
+from notifications import addressing, registry
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -40,9 +40,10 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
     notification = delivery.notification
     ticket = notification.ticket
     recipient = delivery.recipient
-    staff = bool(recipient is not None and recipient.is_agent)
+    staff = bool(recipient is not None and recipient.is_agent) or bool(notification.context.get("for_staff"))
     context = {
         **notification.context,
+        "event": notification.event,
         "ticket": ticket,
         "recipient": recipient,
         "recipient_is_staff": staff,
@@ -54,6 +55,7 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
         context["ticket_url"] = settings.PUBLIC_URL + reverse(view, args=[ticket.number])
     folder = f"notifications/{notification.event}"
     with translation.override(delivery.language), timezone.override(_zone(delivery.time_zone)):
+        context.update(registry.load_context(notification, delivery))
         subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
         text = render_to_string(f"{folder}/body.txt", context)
         try:
@@ -65,13 +67,16 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
         "Auto-Submitted": notification.auto_submitted,
         # Ask Exchange and friends not to send out-of-office answers to the desk.
         "X-Auto-Response-Suppress": "All",
+        "Content-Language": delivery.language,
     }
     reply_to: list[str] = []
     if ticket is not None:
         subject = f"[#{ticket.number}] {subject}"
         root = addressing.root_message_id(ticket.number)
         headers.update({"In-Reply-To": root, "References": root, "X-Tierdesk-Ticket": str(ticket.number)})
-        reply_to = [addressing.reply_address(ticket.number)]
+        # Staff get a reply address of their own: only they can answer into the ticket as staff.
+        agent = recipient.pk if staff and recipient is not None else None
+        reply_to = [addressing.reply_address(ticket.number, agent_id=agent)]
     elif notification.in_reply_to:
         headers.update({"In-Reply-To": notification.in_reply_to, "References": notification.in_reply_to})
     message = EmailMultiAlternatives(
@@ -85,7 +90,11 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
     if html is not None:
         message.attach_alternative(html, "text/html")
     for attachment in notification.attachments.all():
-        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+        if attachment.kind:
+            filename, content, content_type = registry.render_attachment(attachment.kind, attachment.reference)
+            message.attach(filename, content, content_type)
+        else:
+            message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     return message
 
 

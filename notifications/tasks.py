@@ -1,4 +1,4 @@
-"""Background work of e-mail: sending deliveries, retrying them, processing inbound mail."""
+"""Background work of e-mail: sending deliveries, retrying them, processing and purging inbound mail."""
 
 from __future__ import annotations
 
@@ -28,3 +28,11 @@ def process_inbound_mail(mail_id: int) -> str:
     from notifications import inbound
 
     return inbound.process(mail_id, now=timezone.now())
+
+
+@task(queue_name="mail")
+def purge_inbound_mail() -> int:
+    """The daily purge of raw inbound mail past its retention period."""
+    from notifications.actions import purge_inbound_mail as purge
+
+    return purge(now=timezone.now())

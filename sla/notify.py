@@ -1,30 +1,20 @@
-"""Who is told about an SLA warning or breach, and what they read, in their own language.
+"""Who is told about an SLA warning or breach, through the desk's one notification service.
 
-Only message building and recipients live here; ``sla.tasks.notify_sla_event`` sends the result
-with Django's mail, so a notification service can replace the sending without touching this.
+``announce`` is called in the scan's transaction, next to the audit event: one notification
+(``sla_warning`` or ``sla_breach``) with a delivery per person, sent, retried and recorded by the
+notifications app, in each reader's language and time zone. Agents can switch either event off
+on their e-mail preferences page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
-from django.urls import reverse
-from django.utils import formats, translation
-from django.utils.translation import gettext as _
+from typing import Any
 
 from accounts.models import Role, User
+from notifications.actions import notify
+from notifications.models import Delivery, Event, Notification
 from tickets.models import EventKind, Ticket, TicketEvent
-
-
-@dataclass(frozen=True)
-class Notice:
-    to: str
-    language: str
-    subject: str
-    body: str
 
 
 def recipients(ticket: Ticket) -> list[User]:
@@ -40,40 +30,21 @@ def recipients(ticket: Ticket) -> list[User]:
     return [person for person in people.values() if person.is_active and person.email]
 
 
-def _when(value: datetime | None, person: User) -> str:
-    if value is None:
-        return "—"
-    local = value.astimezone(ZoneInfo(person.time_zone or settings.TIME_ZONE))
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({person.time_zone})"
+def announce(event: TicketEvent, *, now: datetime) -> Notification | None:
+    """Notify the people of ``recipients`` about one warning or breach event (once per event)."""
+    kind = Event.SLA_WARNING if event.kind == EventKind.SLA_WARNING else Event.SLA_BREACH
+    data = event.data or {}
+    return notify(
+        event=kind,
+        recipients=recipients(event.ticket),
+        context={"level": data.get("level", ""), "clock": data.get("clock", ""), "due_at": data.get("due_at")},
+        ticket=event.ticket,
+        now=now,
+        key=f"sla-event:{event.pk}",
+    )
 
 
-def build(event: TicketEvent, person: User) -> Notice:
-    """The e-mail one person receives for one warning or breach event."""
-    ticket = event.ticket
-    due = event.data.get("due_at")
-    due_at = datetime.fromisoformat(due) if due else None
-    with translation.override(person.language or settings.LANGUAGE_CODE):
-        values = {"number": ticket.number, "subject": ticket.subject, "level": event.data.get("level", "")}
-        if event.kind == EventKind.SLA_WARNING:
-            subject = _("SLA warning: ticket #%(number)s is due soon") % values
-            lead = _("Ticket #%(number)s (%(level)s) “%(subject)s” has not been answered and is due soon.") % values
-        elif event.data.get("clock") == "resolution":
-            subject = _("SLA missed: ticket #%(number)s is not resolved in time") % values
-            lead = _("Ticket #%(number)s (%(level)s) “%(subject)s” was not resolved within its target.") % values
-        else:
-            subject = _("SLA missed: ticket #%(number)s was not answered in time") % values
-            lead = _("Ticket #%(number)s (%(level)s) “%(subject)s” was not answered within its target.") % values
-        lines = [
-            lead,
-            "",
-            _("Due: %(when)s") % {"when": _when(due_at, person)},
-            _("Assigned to: %(who)s") % {"who": ticket.assignee or _("nobody")},
-            "",
-            _("Open it in the console: %(path)s") % {"path": reverse("console:ticket", args=[ticket.number])},
-        ]
-        return Notice(to=person.email, language=person.language, subject=str(subject), body="\n".join(map(str, lines)))
-
-
-def notices(event_id: int) -> list[Notice]:
-    event = TicketEvent.objects.select_related("ticket", "ticket__assignee", "ticket__team").get(pk=event_id)
-    return [build(event, person) for person in recipients(event.ticket)]
+def context(notification: Notification, delivery: Delivery) -> dict[str, Any]:
+    """Send-time context: the due time as a datetime, shown in the reader's time zone."""
+    due = notification.context.get("due_at")
+    return {"due_at": datetime.fromisoformat(due) if due else None}

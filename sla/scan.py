@@ -51,7 +51,7 @@ def _claim(pk: int, now: datetime, milestone: str) -> int:
 
 
 def _announce(ticket: Ticket, kind: EventKind, clock: str, due: datetime | None, now: datetime) -> TicketEvent:
-    from sla.tasks import notify_sla_event
+    from sla.notify import announce
     from tickets.tasks import dispatch_event
 
     event = TicketEvent.objects.create(
@@ -61,7 +61,7 @@ def _announce(ticket: Ticket, kind: EventKind, clock: str, due: datetime | None,
         data={"level": ticket.sla_policy_level, "clock": clock, "due_at": due.isoformat() if due else None},
         created_at=now,
     )
-    transaction.on_commit(partial(notify_sla_event.enqueue, event.pk))
+    announce(event, now=now)
     transaction.on_commit(partial(dispatch_event.enqueue, event.pk))
     return event
 

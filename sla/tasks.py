@@ -1,11 +1,10 @@
-"""Background work of the SLA clocks: the periodic scan, notices, and recomputing due times."""
+"""Background work of the SLA clocks: the periodic scan and recomputing due times."""
 
 from __future__ import annotations
 
 import logging
 from functools import partial
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -37,23 +36,6 @@ def sla_scan() -> dict[str, int]:
         if counts["tickets"] < SCAN_BATCH:
             break
     return totals
-
-
-@task(queue_name="sla")
-def notify_sla_event(event_id: int) -> int:
-    """E-mail the assignee, the team and the supervisors about one warning or breach."""
-    from sla.notify import notices
-
-    sent = 0
-    for notice in notices(event_id):
-        EmailMessage(
-            subject=notice.subject,
-            body=notice.body,
-            to=[notice.to],
-            headers={"Content-Language": notice.language},
-        ).send()
-        sent += 1
-    return sent
 
 
 @task(queue_name="sla")

@@ -403,6 +403,7 @@ def add_note(
     body: str,
     now: datetime | None = None,
     attachments: Sequence[UploadedFile] = (),
+    channel: str = Channel.MANAGER,
 ) -> Message:
     """An internal note: staff see it, the customer never does."""
     now = _now(now)
@@ -415,7 +416,7 @@ def add_note(
         sender=Sender.SUPPORT,
         body=body,
         internal=True,
-        channel=Channel.MANAGER,
+        channel=channel,
         now=now,
         uploads=uploads,
     )

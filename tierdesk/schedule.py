@@ -16,7 +16,7 @@ class Job:
 def jobs() -> list[Job]:
     from api.tasks import purge_api_records, retry_due_webhooks
     from infogerencia.tasks import expire_quotes
-    from notifications.tasks import retry_due_deliveries
+    from notifications.tasks import purge_inbound_mail, retry_due_deliveries
     from sla.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets
     from tierdesk.tasks import purge_replay_keys
@@ -28,6 +28,7 @@ def jobs() -> list[Job]:
         Job("triage_reap_stuck_runs", 300, reap_stuck_runs),
         Job("purge_replay_keys", 86400, purge_replay_keys),
         Job("retry_due_deliveries", 60, retry_due_deliveries),
+        Job("purge_inbound_mail", 86400, purge_inbound_mail),
         Job("expire_quotes", 3600, expire_quotes),
         Job("retry_due_webhooks", 60, retry_due_webhooks),
         Job("purge_api_records", 3600, purge_api_records),

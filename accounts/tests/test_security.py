@@ -177,16 +177,23 @@ def test_the_security_page_needs_a_login(client, desk):
 
 
 @pytest.mark.parametrize("language,phrase", [("es", None), ("en", "Choose a new password"), ("fr", None)])
-def test_password_reset_by_email_end_to_end(client, desk, language, phrase):
+def test_password_reset_by_email_end_to_end(client, desk, language, phrase, django_capture_on_commit_callbacks):
     desk.lucia.language = language
     desk.lucia.save(update_fields=["language"])
-    response = client.post(reverse("accounts:password_reset"), {"email": "lm4321-ovh@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "lm4321-ovh@example.com"})
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password_reset_done")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["lm4321-ovh@example.com"] and "lm4321-ovh" in message.body
     if phrase:
         assert phrase in message.subject
+    # Sent through the notifications: one delivery, sent, with no usable token stored anywhere.
+    from notifications.models import Delivery, Notification
+
+    delivery = Delivery.objects.get(notification__event="password_reset")
+    assert (delivery.status, delivery.address, delivery.language) == ("sent", "lm4321-ovh@example.com", language)
+    assert "token" not in str(Notification.objects.get(pk=delivery.notification_id).context)
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", str(message.body)).group(1)  # type: ignore[union-attr]
     response = client.get(link, follow=True)
     form_url = response.request["PATH_INFO"]
@@ -200,15 +207,19 @@ def test_password_reset_by_email_end_to_end(client, desk, language, phrase):
     assert "not valid any more" in client.get(link, follow=True).text
 
 
-def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(client, desk):
-    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
+def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(
+    client, desk, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302 and len(mail.outbox) == 0
 
 
-def test_a_new_password_lifts_the_lockout(client, desk):
+def test_a_new_password_lifts_the_lockout(client, desk, django_capture_on_commit_callbacks):
     for _ in range(5):
         _fail(client)
-    client.post(reverse("accounts:password_reset"), {"email": "lm4321-ovh@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": "lm4321-ovh@example.com"})
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", str(mail.outbox[0].body)).group(1)  # type: ignore[union-attr]
     form_url = client.get(link, follow=True).request["PATH_INFO"]
     client.post(form_url, {"new_password1": "una-clave-nueva-larga-7", "new_password2": "una-clave-nueva-larga-7"})

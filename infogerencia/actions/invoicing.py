@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -228,9 +227,9 @@ def complete_intervention(intervention: Intervention, *, actor: User, now: datet
         total=str(invoice.gross),
         currency=invoice.currency,
     )
-    from infogerencia import tasks
+    from infogerencia import notify
 
-    transaction.on_commit(partial(tasks.send_invoice_mail.enqueue, invoice.pk))
+    notify.invoice_issued(invoice, now=now)
     return invoice
 
 
@@ -286,7 +285,7 @@ def issue_credit_note(invoice: Invoice, *, actor: User, reason: str, now: dateti
         credit_note=credit_note.number,
         reason=reason,
     )
-    from infogerencia import tasks
+    from infogerencia import notify
 
-    transaction.on_commit(partial(tasks.send_invoice_mail.enqueue, credit_note.pk))
+    notify.invoice_issued(credit_note, now=now)
     return credit_note

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -203,9 +202,9 @@ def send_quote(quote: Quote, *, actor: User, now: datetime | None = None) -> Quo
         currency=quote.currency,
         valid_until=quote.valid_until.isoformat(),
     )
-    from infogerencia import tasks
+    from infogerencia import notify
 
-    transaction.on_commit(partial(tasks.send_quote_mail.enqueue, quote.pk))
+    notify.quote_sent(quote, now=now)
     return quote
 
 

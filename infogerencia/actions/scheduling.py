@@ -6,7 +6,6 @@ import math
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from typing import Any
 
 import holidays as holidays_lib
@@ -217,9 +216,9 @@ def _schedule(quote: Quote, *, actor: User | None, now: datetime, requested_star
         ends_at=(start + duration).isoformat(),
         asked_by_customer=asked,
     )
-    from infogerencia import tasks
+    from infogerencia import notify
 
-    transaction.on_commit(partial(tasks.send_schedule_mail.enqueue, intervention.pk, "scheduled"))
+    notify.intervention_scheduled(intervention, "scheduled", now=now)
     return intervention
 
 
@@ -280,7 +279,7 @@ def move_intervention(
         after=starts_at.isoformat(),
         reason=reason,
     )
-    from infogerencia import tasks
+    from infogerencia import notify
 
-    transaction.on_commit(partial(tasks.send_schedule_mail.enqueue, intervention.pk, "moved"))
+    notify.intervention_scheduled(intervention, "moved", now=now)
     return intervention

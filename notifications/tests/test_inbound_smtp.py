@@ -240,7 +240,8 @@ def test_the_listener_refuses_mail_for_other_domains(desk, listener):
     assert not InboundMail.objects.exists()
 
 
-def test_mail_from_a_staff_address_is_quarantined_not_answered(desk, open_incident, listener):
+def test_mail_from_a_staff_address_to_the_tickets_address_is_quarantined_and_answered(desk, open_incident, listener):
+    """Staff answer by mail only through their own reply address (see test_staff_replies.py)."""
     desk.l1.email = "tecnico@tierdesk-staff.example"
     desk.l1.save()
     ticket = open_incident()
@@ -252,9 +253,22 @@ def test_mail_from_a_staff_address_is_quarantined_not_answered(desk, open_incide
     inbound = InboundMail.objects.get()
     assert (inbound.status, inbound.reason) == (
         InboundStatus.QUARANTINED,
-        "sent from a staff address: staff answer in the console",
+        "staff must answer to the reply address of a mail the desk sent them; the sender was told",
     )
     assert ticket.messages.count() == 1
+    assert [m.to for m in mail.outbox] == [[desk.l1.email]]
+
+
+def test_mail_from_a_staff_address_to_a_level_is_quarantined_not_answered(desk, listener):
+    desk.l1.email = "tecnico@tierdesk-staff.example"
+    desk.l1.save()
+    send(listener, compose(sender=desk.l1.email, to=INCIDENTS, subject="Prueba", body="Hola"))
+    inbound = InboundMail.objects.get()
+    assert (inbound.status, inbound.reason) == (
+        InboundStatus.QUARANTINED,
+        "sent from a staff address: staff answer in the console",
+    )
+    assert not Ticket.objects.exists()
     assert mail.outbox == []
 
 

@@ -17,6 +17,9 @@ def test_an_agent_switches_reply_mails_off_and_on_again(client, desk):
         "ticket_transferred",
         "incident_opened_from",
         "staff_alert",
+        "sla_warning",
+        "sla_breach",
+        "intervention_assigned",
     ]
     response = client.post("/notifications/preferences/", {"events": everything_but_replies})
     assert response.status_code == 302

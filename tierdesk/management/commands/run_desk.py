@@ -1,36 +1,81 @@
-"""Start the web server, the task worker and the scheduler together, and stop them together."""
+"""Start the web server, the task worker, the scheduler and the mail listener together, and stop
+them together."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+SMTP_HOST = "127.0.0.1"  # on this machine only: `make run` is for a laptop
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def commands(*, addr: str, smtp_port: int | None) -> dict[str, list[str]]:
+    """The processes to start; the mail listener only when ``smtp_port`` is given."""
+    manage = [sys.executable, "manage.py"]
+    result = {
+        "web": [*manage, "runserver", addr, "--noreload"],
+        "worker": [*manage, "db_worker", "--queue-name", "*", "--interval", "1"],
+        "scheduler": [*manage, "desk_scheduler"],
+    }
+    if smtp_port is not None:
+        result["mail"] = [*manage, "mail_listener", "--host", SMTP_HOST, "--port", str(smtp_port)]
+    return result
 
 
 class Command(BaseCommand):
-    help = "Run the whole desk on this machine: web server, task worker and scheduler."
+    help = "Run the whole desk on this machine: web server, task worker, scheduler and SMTP listener."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--smtp-port",
+            type=int,
+            default=None,
+            help="Port of the mail listener on 127.0.0.1 (default TIERDESK_INBOUND_SMTP_PORT, 2525).",
+        )
+        parser.add_argument("--no-smtp", action="store_true", help="Do not start the mail listener.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        manage = [sys.executable, "manage.py"]
-        commands = {
-            "web": [*manage, "runserver", options["addr"], "--noreload"],
-            "worker": [*manage, "db_worker", "--queue-name", "*", "--interval", "1"],
-            "scheduler": [*manage, "desk_scheduler"],
-        }
+        smtp_port: int | None = options["smtp_port"] or settings.INBOUND_SMTP_PORT
+        if options["no_smtp"]:
+            smtp_port = None
+        elif smtp_port is not None and not port_is_free(SMTP_HOST, smtp_port):
+            self.stderr.write(
+                f"Port {SMTP_HOST}:{smtp_port} is in use: the mail listener is not started. "
+                "Choose another with --smtp-port or TIERDESK_INBOUND_SMTP_PORT."
+            )
+            smtp_port = None
         # Our own manage.py with fixed arguments: nothing here comes from outside.
         processes = {
             name: subprocess.Popen(cmd, env=os.environ.copy())  # noqa: S603
-            for name, cmd in commands.items()
+            for name, cmd in commands(addr=options["addr"], smtp_port=smtp_port).items()
         }
         self.stdout.write(self.style.SUCCESS(f"tierdesk is running at http://{options['addr']}/ (Ctrl-C stops it)"))
+        if smtp_port is not None:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Mail to {settings.INBOUND_MAILBOX}@{settings.INBOUND_DOMAIN} and the levels' addresses is "
+                    f"received on smtp://{SMTP_HOST}:{smtp_port}"
+                )
+            )
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
