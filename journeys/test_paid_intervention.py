@@ -118,7 +118,7 @@ def test_recompile_php_paid(live_server, desk, chromium, settings):  # type: ign
 
         # Lucía gets the e-mail with the PDF, in Spanish.
         (sent,) = [m for m in mail.outbox if lucia.email in m.to]
-        assert quote.number in sent.subject and sent.subject.startswith("Presupuesto")
+        assert sent.subject == f"[#{ticket.number}] Presupuesto {quote.number}"
         (name, content, mimetype) = sent.attachments[0]
         assert (name, mimetype) == (f"{quote.number}.pdf", "application/pdf")
         assert "Recompilar PHP" in pdf_text(content) and "145,20" in pdf_text(content)

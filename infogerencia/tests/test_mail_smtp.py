@@ -37,7 +37,7 @@ def test_a_sent_quote_arrives_with_its_pdf_even_after_a_temporary_refusal(desk, 
     assert [(t.number, t.status) for t in delivery.tries.all()] == [(1, "retrying"), (2, "sent")]
     [message] = sink.messages
     assert message["Message-ID"] == delivery.message_id
-    assert message["Subject"] == f"[#{ticket.number}] Quote {quote.number} for ticket #{ticket.number}"
+    assert message["Subject"] == f"[#{ticket.number}] Quote {quote.number}"
     assert message["Reply-To"].addresses[0].username.startswith(f"soporte+t-{ticket.number}-")
     text = message.get_body(("plain",)).get_content()
     assert f"/infogerencia/manager/quotes/{quote.number}/" in text and "145.20 EUR" in text

@@ -76,7 +76,7 @@ def test_it_runs_the_whole_level_3_pipeline(client, desk):  # type: ignore[no-un
         # Lucía gets the quote by e-mail, in Spanish, with the PDF.
         (message,) = mail.outbox
         assert message.to == [lucia.email]
-        assert message.subject == f"[#{ticket.number}] Presupuesto {quote.number} para el ticket n.º {ticket.number}"
+        assert message.subject == f"[#{ticket.number}] Presupuesto {quote.number}"
         name, content, mimetype = only_attachment(message)
         assert (name, mimetype) == (f"{quote.number}.pdf", "application/pdf")
         text = pdf_text(content)

@@ -40,7 +40,7 @@ def test_the_assigned_agent_gets_the_warning_in_their_language_with_their_own_re
     assert (delivery.status, delivery.language, delivery.time_zone) == (DeliveryStatus.SENT, "fr", "Europe/Paris")
     assert delivery.tries.get().status == DeliveryStatus.SENT
     [message] = [m for m in sink.messages if m["To"] == "l1@staff.example.com"]
-    assert message["Subject"] == f"[#{assigned.number}] Alerte SLA : l'échéance du ticket n° {assigned.number} approche"
+    assert message["Subject"] == f"[#{assigned.number}] Alerte SLA : une réponse est bientôt due"
     text = message.get_body(("plain",)).get_content()
     assert "17:00" in text and "(Europe/Paris)" in text  # due 16:00 UTC, read in Paris
     assert f"/console/tickets/{assigned.number}/" in text  # staff get the console's link

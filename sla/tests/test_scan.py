@@ -90,8 +90,8 @@ class TestNotices:
         by_address = {message.to[0]: message for message in mail.outbox}
         assert set(by_address) == {"l1@staff.example.com", "boss@staff.example.com"}
         french, english = by_address["l1@staff.example.com"], by_address["boss@staff.example.com"]
-        assert french.subject == f"[#{ticket.number}] Alerte SLA : l'échéance du ticket n° {ticket.number} approche"
-        assert english.subject == f"[#{ticket.number}] SLA warning: ticket #{ticket.number} is due soon"
+        assert french.subject == f"[#{ticket.number}] Alerte SLA : une réponse est bientôt due"
+        assert english.subject == f"[#{ticket.number}] SLA warning: an answer is due soon"
         # The due time (16:00 UTC) in each reader's zone, with their language's date format.
         assert "17:00" in french.body and "(Europe/Paris)" in french.body
         assert "11:00" in english.body or "11 a.m." in english.body
