@@ -48,6 +48,7 @@ WORDS = (
     "paquetes firewall puerto smtp imap pop buzón spam redirección zona registro caducado renovación"
 ).split()
 CUSTOMERS = 200
+DAY = timedelta(days=1)
 FIRST_NUMBER = 5_000_000
 
 
@@ -86,6 +87,7 @@ def generate(tickets: int, messages_per_ticket: int, per_day: int, batch: int | 
     batch = batch or 5_000
     from console import search
     from console.models import SearchDocument
+    from sla.models import SlaMeasurement
     from tickets.models import Message, Sender, Status, Ticket, TicketEvent
 
     rng = random.Random(20270302)  # noqa: S311 - repeatable data, not secrets
@@ -112,6 +114,8 @@ def generate(tickets: int, messages_per_ticket: int, per_day: int, batch: int | 
             if responded is not None and responded > now:
                 responded = None
             closed = status == Status.CLOSED
+            target, warning = (timedelta(hours=6), timedelta(hours=1)) if code == "L1" else (DAY, DAY / 2)
+            running = responded is None and status in {Status.NEW, Status.OPEN}
             rows.append(
                 Ticket(
                     number=number + index,
@@ -131,6 +135,15 @@ def generate(tickets: int, messages_per_ticket: int, per_day: int, batch: int | 
                     resolved_at=created + timedelta(hours=8) if closed or status == Status.RESOLVED else None,
                     closed_at=created + timedelta(days=2) if closed else None,
                     score=rng.randint(1, 5) if closed and rng.random() < 0.3 else None,
+                    sla_policy_level=code,
+                    sla_clock="first_response" if running else "",
+                    sla_state=("ok" if running else "")
+                    if responded is None
+                    else ("breached" if responded - created > target else "met"),
+                    sla_started_at=created if running else None,
+                    sla_segment_started_at=created if running else None,
+                    first_response_warn_at=created + warning if running else None,
+                    first_response_due_at=created + target if running else None,
                 )
             )
         with transaction.atomic():
@@ -143,8 +156,22 @@ def generate(tickets: int, messages_per_ticket: int, per_day: int, batch: int | 
                 )
                 for ticket in made:
                     ticket.pk = ids[ticket.number]
-            messages, events, documents = [], [], []
+            messages, events, documents, measured = [], [], [], []
             for ticket in made:
+                if ticket.first_responded_at is not None:
+                    used = ticket.first_responded_at - ticket.created_at
+                    measured.append(
+                        SlaMeasurement(
+                            ticket_id=ticket.pk,
+                            level=ticket.sla_policy_level,
+                            clock="first_response",
+                            outcome="breached" if ticket.sla_state == "breached" else "met",
+                            started_at=ticket.created_at,
+                            ended_at=ticket.first_responded_at,
+                            elapsed_seconds=int(used.total_seconds()),
+                            target_seconds=6 * 3600 if ticket.sla_policy_level == "L1" else 86400,
+                        )
+                    )
                 bodies = [" ".join(rng.choices(WORDS, k=12)) for _ in range(messages_per_ticket)]
                 for position, body in enumerate(bodies):
                     messages.append(
@@ -183,6 +210,7 @@ def generate(tickets: int, messages_per_ticket: int, per_day: int, batch: int | 
                     )
                 )
             Message.objects.bulk_create(messages, batch_size=batch)
+            SlaMeasurement.objects.bulk_create(measured, batch_size=batch)
             TicketEvent.objects.bulk_create(events, batch_size=batch)
             SearchDocument.objects.bulk_create(documents, batch_size=batch)
             search.write_engine_index([ticket.pk for ticket in made])
