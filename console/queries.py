@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import ROLE_LEVEL, Role, User
@@ -26,7 +26,8 @@ DUE_FIELD = "first_response_due_at"
 
 def queue_ordering() -> list[Any]:
     """When an answer is due (first or next response), as the SLA clock stores it; paused and
-    stopped clocks last. Matches the ``tickets_level_answer_due_idx`` expression index."""
+    stopped clocks last. Matches the ``tickets_level_active_due_idx`` partial expression index
+    (level, due, created_at, id over active tickets), so the first page is an index range read."""
     return [Coalesce("first_response_due_at", "next_response_due_at").asc(nulls_last=True), "created_at", "id"]
 
 
@@ -116,21 +117,33 @@ def queue_tickets(user: User, filters: QueueFilters) -> QuerySet[Ticket]:
 
 
 def filter_counts(user: User, filters: QueueFilters, categories: list[Category]) -> dict[str, int]:
-    """How many active tickets of the level (and team) each filter value would show, in one query."""
-    aggregates: dict[str, Any] = {
-        "all": Count("id"),
-        "assignee:none": Count("id", filter=Q(assignee__isnull=True)),
-        "assignee:me": Count("id", filter=Q(assignee=user)),
-    }
-    for status in ACTIVE_STATUSES:
-        aggregates[f"status:{status.value}"] = Count("id", filter=Q(status=status))
-    for channel in Channel:
-        aggregates[f"channel:{channel.value}"] = Count("id", filter=Q(channel=channel))
-    for product in Product:
-        aggregates[f"product:{product.value}"] = Count("id", filter=Q(service__product=product))
-    for category in categories:
-        aggregates[f"category:{category.pk}"] = Count("id", filter=Q(category_id=category.pk))
-    return dict(_base(user, filters).aggregate(**aggregates))
+    """How many active tickets of the level (and team) each filter value would show, in one query:
+    the level's active tickets counted per combination of the filtered columns (at most one row
+    per active ticket, in practice a few dozen), summed per value here."""
+    counts: dict[str, int] = {"all": 0, "assignee:none": 0, "assignee:me": 0}
+    counts.update({f"status:{status.value}": 0 for status in ACTIVE_STATUSES})
+    counts.update({f"channel:{channel.value}": 0 for channel in Channel})
+    counts.update({f"product:{product.value}": 0 for product in Product})
+    counts.update({f"category:{category.pk}": 0 for category in categories})
+    rows = (
+        _base(user, filters)
+        .values_list("status", "channel", "category_id", "service__product", "assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for status, channel, category_id, product, assignee_id, n in rows:
+        counts["all"] += n
+        counts[f"status:{status}"] = counts.get(f"status:{status}", 0) + n
+        counts[f"channel:{channel}"] = counts.get(f"channel:{channel}", 0) + n
+        if product:
+            counts[f"product:{product}"] = counts.get(f"product:{product}", 0) + n
+        if category_id is not None:
+            counts[f"category:{category_id}"] = counts.get(f"category:{category_id}", 0) + n
+        if assignee_id is None:
+            counts["assignee:none"] += n
+        elif assignee_id == user.pk:
+            counts["assignee:me"] += n
+    return counts
 
 
 def level_staff(level: SupportLevel) -> QuerySet[User]:
@@ -212,42 +225,91 @@ def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
     ]
 
     # Tickets created since the window opened; naming every level and status lets the
-    # (level, status, created_at) index serve the range.
+    # (level, status, created_at) index serve the range. One row per week and current level.
     recent = Ticket.objects.filter(level_id__in=level_ids, status__in=all_statuses, created_at__gte=since)
-    response = SecondsBetween(F("first_responded_at"), F("created_at"))
-    # The SLA clock clears the due time once the first response is written and records how
-    # that promise ended in an ``SlaMeasurement``: answered tickets are judged by it, tickets
-    # still waiting for their first answer by the stored due time.
-    first_ended = SlaMeasurement.objects.filter(ticket_id=OuterRef("pk"), clock=SlaClock.FIRST_RESPONSE)
-    met_q: Q = Q(first_responded_at__isnull=False) & Q(Exists(first_ended.filter(outcome=Outcome.MET)))
-    breached_q: Q = Q(Exists(first_ended.filter(outcome=Outcome.BREACHED))) | Q(
-        first_responded_at__isnull=True, **{f"{DUE_FIELD}__lt": now}
-    )
-    recent = recent.alias(response_s=response)
-    first_rows = (
-        recent.values("level_id")
+    answered = Q(first_responded_at__isnull=False)
+    ticket_rows = (
+        recent.annotate(week=WeekStart("created_at"))
+        .values("week", "level_id")
         .annotate(
             total=Count("id"),
-            answered=Count("id", filter=Q(first_responded_at__isnull=False)),
-            average_s=Avg("response_s", filter=Q(first_responded_at__isnull=False)),
-            met=Count("id", filter=met_q),
-            breached=Count("id", filter=breached_q),
+            answered=Count("id", filter=answered),
+            response_s=Sum(SecondsBetween(F("first_responded_at"), F("created_at")), filter=answered),
+            # A first-response promise still running past its due time (the clock stores the due
+            # time only while it runs): late on the level the ticket is on now.
+            pending_breached=Count("id", filter=Q(**{f"{DUE_FIELD}__lt": now})),
         )
-        .order_by("level_id")
+        .order_by("week", "level_id")
     )
+    # Promises that ended, from the SLA clock's measurements, counted under the level whose
+    # promise was measured (a ticket late on L1 and then answered in time on L2 counts once
+    # as breached on L1 and once as met on L2), in the week the promise started (the ticket
+    # was opened on, or moved to, that level). A measurement ends after it started, so
+    # ``ended_at >= since`` (implied) lets the (clock, level, ended_at) index serve the range.
+    measured_rows = (
+        SlaMeasurement.objects.filter(
+            clock=SlaClock.FIRST_RESPONSE,
+            level__in=[level.code for level in levels],
+            ended_at__gte=since,
+            started_at__gte=since,
+            outcome__in=[Outcome.MET, Outcome.BREACHED],
+        )
+        .annotate(week=WeekStart("started_at"))
+        .values("week", "level")
+        .annotate(
+            met=Count("id", filter=Q(outcome=Outcome.MET)),
+            breached=Count("id", filter=Q(outcome=Outcome.BREACHED)),
+        )
+        .order_by("week", "level")
+    )
+    level_by_code = {level.code: level for level in levels}
+    per_level: dict[int, dict[str, Any]] = {}
+    per_week: dict[date, dict[str, Any]] = {}
+
+    def cell(level: SupportLevel, week: date) -> tuple[dict[str, Any], dict[str, Any]]:
+        mine = per_level.setdefault(
+            level.pk, {"level": level, "total": 0, "answered": 0, "response_s": 0.0, "met": 0, "breached": 0}
+        )
+        weekly = per_week.setdefault(week, {"total": 0, "met": 0, "breached": 0, "by_level": {}})
+        return mine, weekly["by_level"].setdefault(level.code, {"met": 0, "breached": 0})
+
+    for row in ticket_rows:
+        week = _as_date(row["week"])
+        mine, weekly_level = cell(level_by_id[row["level_id"]], week)
+        mine["total"] += row["total"]
+        mine["answered"] += row["answered"]
+        mine["response_s"] += row["response_s"] or 0.0
+        mine["breached"] += row["pending_breached"]
+        weekly_level["breached"] += row["pending_breached"]
+        per_week[week]["total"] += row["total"]
+    for measured in measured_rows:
+        level = level_by_code.get(measured["level"])
+        if level is None:
+            continue
+        mine, weekly_level = cell(level, _as_date(measured["week"]))
+        for key, value in (("met", measured["met"]), ("breached", measured["breached"])):
+            mine[key] += value
+            weekly_level[key] += value
     first_response = []
-    for first in first_rows:
-        level = level_by_id[first["level_id"]]
+    for level in levels:
+        if level.pk not in per_level:
+            continue
+        first = per_level[level.pk]
+        average = timedelta(seconds=round(first["response_s"] / first["answered"])) if first["answered"] else None
         policy = getattr(level, "sla_policy", None)
-        average = timedelta(seconds=round(first["average_s"])) if first["average_s"] is not None else None
-        first_response.append({**first, "average": average, "level": level, "policy": policy})
-    week_rows = (
-        recent.annotate(week=WeekStart("created_at"))
-        .values("week")
-        .annotate(met=Count("id", filter=met_q), breached=Count("id", filter=breached_q), total=Count("id"))
-        .order_by("week")
-    )
+        first_response.append({**first, "average": average, "policy": policy})
+    for weekly in per_week.values():
+        weekly["met"] = sum(counts["met"] for counts in weekly["by_level"].values())
+        weekly["breached"] = sum(counts["breached"] for counts in weekly["by_level"].values())
+    week_rows = [{"week": week, **row} for week, row in per_week.items()]
     sla_weeks = _fill_weeks(since, weeks, week_rows, ("met", "breached", "total"))
+    for entry in sla_weeks:
+        found = per_week.get(entry["week"], {}).get("by_level", {})
+        entry["levels"] = [
+            {"level": level, **found.get(level.code, {"met": 0, "breached": 0})}
+            for level in levels
+            if getattr(level, "sla_policy", None) is not None
+        ]
 
     # Transfers between levels, from the audit trail (index on kind, created_at).
     transfer_rows = (
@@ -298,16 +360,17 @@ def dashboard(now: datetime, *, weeks: int = WEEKS) -> Dashboard:
     )
 
 
+def _as_date(week: Any) -> date:
+    if isinstance(week, datetime):
+        return week.date()
+    if isinstance(week, str):  # SQLite's date() answers text
+        return date.fromisoformat(week)
+    return week  # type: ignore[no-any-return]
+
+
 def _fill_weeks(since: datetime, weeks: int, rows: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """One entry per week of the window, zeros where nothing happened."""
-    found = {}
-    for row in rows:
-        week = row["week"]
-        if isinstance(week, datetime):
-            week = week.date()
-        elif isinstance(week, str):  # SQLite's date() answers text
-            week = date.fromisoformat(week)
-        found[week] = row
+    found = {_as_date(row["week"]): row for row in rows}
     result = []
     for index in range(weeks):
         start = (since + timedelta(weeks=index)).date()

@@ -101,9 +101,12 @@ def search_ticket_ids(query: str, *, limit: int = RESULTS_MAX) -> list[int]:
         match = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
         with connection.cursor() as cursor:
             cursor.execute(
-                # Rows of tickets deleted since (their document went with them) are skipped.
-                "SELECT rowid FROM console_search_fts WHERE console_search_fts MATCH %s "
-                "AND rowid IN (SELECT ticket_id FROM console_searchdocument) ORDER BY rank LIMIT %s",
+                # Rows of tickets deleted since (their document went with them) are skipped. The
+                # check is a correlated EXISTS per match: "rowid IN (SELECT …)" would make SQLite
+                # run the full-text match once per document instead.
+                "SELECT f.rowid FROM console_search_fts AS f WHERE console_search_fts MATCH %s "
+                "AND EXISTS (SELECT 1 FROM console_searchdocument AS d WHERE d.ticket_id = f.rowid) "
+                "ORDER BY rank LIMIT %s",
                 [match, limit],
             )
             return [row[0] for row in cursor.fetchall()]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("attachments/<str:token>/", views.attachment, name="attachment"),
     path("phone/", views.phone_lines, name="phone_lines"),
     path("phone/<int:line_id>/", views.phone, name="phone"),
+    path("phone/<int:line_id>/call/", views.phone_call, name="phone_call"),
     path("cti/events/", views.cti_event, name="cti_event"),
     path("search/", views.search_view, name="search"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -450,22 +450,63 @@ def phone(request: HttpRequest, line_id: int) -> HttpResponse:
         if form.errors:
             status = 400
     else:
-        initial: dict[str, Any] = {}
-        if pending is not None:
-            initial = {"caller_number": pending.caller_number, "call": pending.pk}
-            digits = pending.digits
-            if digits and "." in digits:
-                initial["service_reference"] = digits
-            elif digits:
-                initial["customer_identifier"] = digits
-        form = PhoneIntakeForm(initial=initial, line=line)
+        form = PhoneIntakeForm(initial=call_initial(pending) if pending is not None else {}, line=line)
     recent_calls = CallLog.objects.filter(line=line).select_related("agent", "ticket")[:10]
     return render(
         request,
         "console/phone.html",
-        {"line": line, "form": form, "pending": pending, "verified": verified, "recent_calls": recent_calls},
+        {
+            "line": line,
+            "form": form,
+            "pending": pending,
+            "verified": verified,
+            "recent_calls": recent_calls,
+            "poll_seconds": PHONE_POLL_SECONDS,
+        },
         status=status,
     )
+
+
+PHONE_POLL_SECONDS = 3
+
+
+def call_initial(call: CallLog) -> dict[str, Any]:
+    """The intake form's fields a call fills in: the caller's number, and the digits typed on
+    the keypad as a service reference (they contain a dot) or a customer identifier."""
+    initial: dict[str, Any] = {"caller_number": call.caller_number, "call": call.pk}
+    if call.digits and "." in call.digits:
+        initial["service_reference"] = call.digits
+    elif call.digits:
+        initial["customer_identifier"] = call.digits
+    return initial
+
+
+@require_GET
+def phone_call(request: HttpRequest, line_id: int) -> JsonResponse:
+    """The call the PBX says this agent is taking on this line now, for the phone screen to poll:
+    ``{"call": null}`` or the call's state, caller number, digits typed and the form's fields."""
+    if not request.user.is_authenticated:
+        return _json_error(401, "not_authenticated", _("Sign in to see your calls."))
+    if not (getattr(request.user, "is_agent", False) or request.user.is_superuser):
+        return _json_error(403, "forbidden", _("Only staff take calls."))
+    line = PhoneLine.objects.filter(pk=line_id, active=True).first()
+    if line is None:
+        return _json_error(404, "unknown_line", _("There is no active support line with this id."))
+    pending = console_actions.pending_call_for(_user(request), line)
+    payload: dict[str, Any] = {"call": None}
+    if pending is not None:
+        payload["call"] = {
+            "id": pending.pk,
+            "state": pending.state,
+            "state_label": str(pending.get_state_display()),
+            "caller_number": pending.caller_number,
+            "digits": pending.digits,
+            "started_at": pending.started_at.isoformat(),
+            "form": call_initial(pending),
+        }
+    response = JsonResponse(payload)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _json_error(status: int, code: str, message: str) -> JsonResponse:

@@ -179,11 +179,16 @@ class Ticket(models.Model):
                 name="tickets_sla_next_check_idx",
                 condition=models.Q(sla_next_check_at__isnull=False),
             ),
-            # The console queue: a level's tickets by when an answer is due.
+            # The console queue: a level's active tickets by when an answer is due, in the queue's
+            # exact order, so its first page reads that many index entries. Only active tickets:
+            # closed ones (no due time) would otherwise fill the "nothing due" end of the order.
             models.Index(
                 models.F("level"),
                 Coalesce("first_response_due_at", "next_response_due_at"),
-                name="tickets_level_answer_due_idx",
+                models.F("created_at"),
+                models.F("id"),
+                name="tickets_level_active_due_idx",
+                condition=models.Q(status__in=["new", "open", "waiting_customer"]),
             ),
         ]
         constraints = [

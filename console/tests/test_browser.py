@@ -190,3 +190,57 @@ def test_search_for_a_message(page, live_server, desk, open_incident):
     assert rows.count() == 1
     assert f"#{ticket.number}" in rows.first.inner_text()
     shot(page, "search")
+
+
+def send_call_event(live_server, **payload: str) -> None:  # type: ignore[no-untyped-def]
+    from tierdesk import signing
+
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(  # noqa: S310 - the live server on 127.0.0.1
+        f"{live_server.url}/console/cti/events/",
+        data=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Tierdesk-Signature": signing.build_header(CTI_SECRET.encode(), int(time.time()), body),
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert json.load(response)["state"] == payload["event"]
+
+
+def test_the_phone_screen_shows_a_call_as_it_rings_and_fills_the_form_when_answered(page, live_server, desk, settings):
+    from levels.models import PhoneLine
+
+    settings.TIERDESK_CTI_SECRET = CTI_SECRET
+    line = PhoneLine.objects.get(number="902 906 033")
+    login(page, live_server, "l1")
+    page.goto(f"{live_server.url}/console/phone/{line.pk}/")
+    page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+    status = page.locator("#pending-call")
+    assert status.is_hidden()
+    assert page.get_by_label("Caller's number").input_value() == ""
+    call = {"call_id": "pbx-live", "line": "+34 902 906 033", "caller_number": "+34611222333", "agent": "l1"}
+    send_call_event(live_server, event="ringing", digits="lm43", **call)
+    status.wait_for(state="visible")
+    page.wait_for_function("document.querySelector('#pending-call [data-call=state_label]').textContent === 'Ringing'")
+    assert "+34611222333" in status.inner_text() and "lm43" in status.inner_text()
+    assert page.get_by_label("Customer identifier").input_value() == ""  # not before it is answered
+    page.get_by_label("Subject").fill("Server down")  # the agent starts typing
+    send_call_event(live_server, event="answered", digits="lm4321-ovh", **call)
+    page.wait_for_function("document.querySelector('#id_customer_identifier').value === 'lm4321-ovh'")
+    assert page.get_by_label("Caller's number").input_value() == "+34611222333"
+    assert "Answered" in status.inner_text() and "lm4321-ovh" in status.inner_text()
+    assert page.get_by_label("Subject").input_value() == "Server down"
+    assert page.evaluate("window.loadedOnce") is True
+    shot(page, "phone-live-call")
+    # The pre-filled call id sends the ticket to the announced call.
+    page.get_by_label("Service reference").fill(desk.server.reference)
+    page.get_by_label("Type of request").select_option(value=str(desk.category("server_no_ping").pk))
+    page.get_by_label("What the caller reports").fill("No ping since 03:00.")
+    page.get_by_role("button", name="Open the ticket and log the call").click()
+    page.wait_for_url(f"{live_server.url}/console/tickets/**")
+    from console.models import CallLog
+
+    logged = CallLog.objects.get()
+    assert logged.call_id == "pbx-live" and logged.ticket is not None

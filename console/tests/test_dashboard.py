@@ -106,3 +106,38 @@ def test_bars_scale_to_the_largest_value():
     widths = [[bar.width for bar in group.bars] for group in chart.groups]
     assert widths == [[charts.PLOT_WIDTH // 2, charts.PLOT_WIDTH // 4], [0, charts.PLOT_WIDTH]]
     assert charts.bars([], ["x"]).empty
+
+
+def test_a_moved_ticket_counts_on_the_level_whose_promise_was_measured(client, desk, open_incident):
+    """Late on L1, moved, then answered in time on L2: breached on L1 and met on L2, not both on L2."""
+    now = timezone.now()
+    ticket = open_incident(now=now - timedelta(hours=20))
+    actions.transfer_to_assistance(ticket, actor=desk.l1, reason="No es incidencia", now=now - timedelta(hours=10))
+    actions.reply(ticket, actor=desk.l2, body="Le ayudamos", now=now - timedelta(hours=9, minutes=59))
+    data = console_queries.dashboard(now)
+    rows = {row["level"].code: row for row in data.first_response}
+    assert (rows["L1"]["met"], rows["L1"]["breached"]) == (0, 1)
+    assert (rows["L2"]["met"], rows["L2"]["breached"]) == (1, 0)
+    assert (rows["L1"]["total"], rows["L2"]["total"]) == (0, 1)  # opened tickets: where they are now
+    by_level: dict[str, tuple[int, int]] = {}
+    for week in data.sla_weeks:
+        for cell in week["levels"]:
+            met, breached = by_level.get(cell["level"].code, (0, 0))
+            by_level[cell["level"].code] = (met + cell["met"], breached + cell["breached"])
+    assert by_level == {"L1": (0, 1), "L2": (1, 0)}
+    assert sum(week["met"] for week in data.sla_weeks) == sum(week["breached"] for week in data.sla_weeks) == 1
+    client.force_login(desk.supervisor)
+    table = client.get(reverse("console:dashboard")).text.split('id="sla-weeks"', 1)[1]
+    assert "L1: met / breached" in table and "0 / 1" in table and "1 / 0" in table
+
+
+def test_a_late_promise_still_running_on_the_new_level_counts_there(desk, open_incident):
+    """Answered on L1, moved, and L2's own first answer now overdue: breached on L2."""
+    now = timezone.now()
+    ticket = open_incident(now=now - timedelta(days=12))
+    actions.reply(ticket, actor=desk.l1, body="Visto", now=now - timedelta(days=12) + timedelta(minutes=30))
+    actions.transfer_to_assistance(ticket, actor=desk.l1, reason="No es incidencia", now=now - timedelta(days=11))
+    data = console_queries.dashboard(now)
+    rows = {row["level"].code: row for row in data.first_response}
+    assert (rows["L1"]["met"], rows["L1"]["breached"]) == (1, 0)
+    assert (rows["L2"]["met"], rows["L2"]["breached"]) == (0, 1)

@@ -249,3 +249,49 @@ def test_a_refused_event_leaves_no_replay_key(client, desk, cti):
     response, _header, _body = post_event(client, {"event": "exploded", "call_id": "x", "line": "902906033"})
     assert response.status_code == 422
     assert not ReplayKey.objects.exists()
+
+
+class TestLiveCall:
+    """The phone screen's poll: the agent's own call on the line, as JSON."""
+
+    def url(self, line=None):  # type: ignore[no-untyped-def]
+        return reverse("console:phone_call", args=[(line or incident_line()).pk])
+
+    def test_no_call_then_ringing_then_answered(self, client, desk, cti):
+        client.force_login(desk.l1)
+        response = client.get(self.url())
+        assert response.status_code == 200 and response.json() == {"call": None}
+        assert response["Cache-Control"] == "no-store"
+        event = {"call_id": "pbx-9", "line": "902906033", "caller_number": "+34611", "agent": "l1"}
+        post_event(client, {**event, "event": "ringing", "digits": "ns1.example.eu"})
+        call = client.get(self.url()).json()["call"]
+        assert (call["state"], call["caller_number"], call["digits"]) == ("ringing", "+34611", "ns1.example.eu")
+        assert call["form"] == {"caller_number": "+34611", "call": call["id"], "service_reference": "ns1.example.eu"}
+        post_event(client, {**event, "event": "answered", "digits": "lm4321-ovh"})
+        call = client.get(self.url()).json()["call"]
+        assert call["state"] == "answered" and call["form"]["customer_identifier"] == "lm4321-ovh"
+
+    def test_only_the_agents_own_call_on_that_line(self, client, desk, cti):
+        post_event(client, {"event": "ringing", "call_id": "pbx-5", "line": "902906033", "agent": "l2"})
+        client.force_login(desk.l1)
+        assert client.get(self.url()).json() == {"call": None}
+        client.force_login(desk.l2)
+        assert client.get(self.url()).json()["call"]["state"] == "ringing"
+        other = PhoneLine.objects.exclude(pk=incident_line().pk).get()
+        assert client.get(self.url(other)).json() == {"call": None}
+
+    def test_staff_only_with_json_errors(self, client, desk):
+        response = client.get(self.url())
+        assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+        client.force_login(desk.lucia)
+        response = client.get(self.url())
+        assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
+        client.force_login(desk.l1)
+        response = client.get(reverse("console:phone_call", args=[999]))
+        assert response.status_code == 404 and response.json()["error"]["code"] == "unknown_line"
+
+    def test_the_screen_works_without_javascript_and_loads_the_poller(self, client, desk):
+        client.force_login(desk.l1)
+        page = client.get(reverse("console:phone", args=[incident_line().pk])).text
+        assert 'id="refresh-call"' in page and f'data-poll-url="{self.url()}"' in page
+        assert "console/phone" in page and ".js" in page
