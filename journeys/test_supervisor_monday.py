@@ -106,7 +106,7 @@ def test_a_supervisors_monday(live_server, desk, chromium):  # type: ignore[no-u
         first = page.locator("section[aria-labelledby=h-first] tbody tr")
         rows = {first.nth(i).locator("td").first.inner_text(): first.nth(i).inner_text() for i in range(first.count())}
         assert set(rows) >= {"L1", "L2"}
-        assert "6:00:00" in rows["L1"]  # the 1–6 h promise
+        assert "\t6 h\t" in rows["L1"]  # the 1–6 h promise
         transfers = page.locator("section[aria-labelledby=h-transfers] tbody").inner_text()
         assert "03/01/2027\t1\t1\t1" in transfers  # L1→L2, L2→L1, →L3 in the week of 1 March
         scores = page.locator("section[aria-labelledby=h-scores] tbody tr").first.inner_text()

@@ -5,44 +5,19 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from conftest import DEMO_PASSWORD
+from conftest import DEMO_PASSWORD, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CTI_SECRET = "browser-cti-secret"
 
 
 @pytest.fixture
-def browser(monkeypatch):  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    # Sync Playwright runs an event loop in this thread; only for this test, so that the variable
-    # never reaches other tests (``check --deploy`` refuses it). One browser per test: its loop
-    # stops before the database is flushed, which runs without the variable.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    context = browser.new_context(locale="en-GB")
+def page(chromium):  # type: ignore[no-untyped-def]
+    context = chromium.new_context(locale="en-GB")
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab
@@ -50,8 +25,7 @@ def page(browser):  # type: ignore[no-untyped-def]
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), full_page=True)
+    screenshot(page, f"console-{name}")
 
 
 def login(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
