@@ -6,7 +6,6 @@ operation, and the customer receives the invoice (in Spanish) and sees all of it
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import urllib.error
@@ -18,7 +17,8 @@ import time_machine
 from django.core import mail
 from pypdf import PdfReader
 
-from conftest import DEMO_PASSWORD, screenshot
+from conftest import screenshot
+from journeys.conftest import log_in, quote_and_send
 from tierdesk import signing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,18 +29,6 @@ SECRET = "whsec-journey-0123456789"
 
 def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
-def log_in(chromium, live_server, username: str, locale: str = "en-GB"):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(base_url=live_server.url, locale=locale)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
-    return page
 
 
 def post_payment(live_server, event: dict[str, str]) -> tuple[int, dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -61,16 +49,12 @@ def post_payment(live_server, event: dict[str, str]) -> tuple[int, dict[str, str
         return error.code, json.loads(error.read())
 
 
-def test_recompile_php_paid(live_server, desk, chromium, settings):  # type: ignore[no-untyped-def]
-    from infogerencia.models import Intervention, InterventionType, Invoice, Quote, QuoteState
+def test_recompile_php_paid(live_server, desk, chromium, settings, catalogue):  # type: ignore[no-untyped-def]
+    from infogerencia.models import Intervention, Invoice, Quote, QuoteState
     from tickets import actions
 
     settings.TIERDESK_PAYMENT_WEBHOOK_SECRET = [SECRET]
     settings.TIERDESK_INTERVENTION_LEAD_MINUTES = 60
-    if not InterventionType.objects.exists():  # the catalogue the migration seeds, after a flush
-        from django.apps import apps
-
-        importlib.import_module("infogerencia.migrations.0002_catalogue").load(apps, None)
     lucia = desk.lucia
     lucia.language = "es"
     lucia.save(update_fields=["language"])
@@ -100,17 +84,8 @@ def test_recompile_php_paid(live_server, desk, chromium, settings):  # type: ign
 
         # The commercial agent drafts the quote from the catalogue and sends it.
         page = log_in(chromium, live_server, desk.l2_commercial.username)
-        page.goto(f"/console/tickets/{ticket.number}/")
-        page.get_by_role("button", name="Draft a quote").click()
-        page.wait_for_url("**/infogerencia/console/quotes/**")
-        php = InterventionType.objects.get(code="recompile-php")
-        page.select_option("#id_intervention_type", str(php.pk))
-        page.fill("#id_quantity", "1")
-        page.get_by_role("button", name="Add", exact=True).click()
-        page.wait_for_load_state()
         mail.outbox.clear()
-        page.get_by_role("button", name="Send to the customer").click()
-        page.wait_for_load_state()
+        quote_and_send(page, ticket, "recompile-php")
         quote = Quote.objects.get(ticket=ticket)
         assert quote.state == QuoteState.SENT and str(quote.gross) == "145.20"
         screenshot(page, "journey4-quote-sent")

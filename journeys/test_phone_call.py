@@ -6,7 +6,6 @@ same quote flow as journey 4 starts from the phone ticket."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 import urllib.request
@@ -14,7 +13,8 @@ import urllib.request
 import pytest
 from django.core import mail
 
-from conftest import DEMO_PASSWORD, screenshot
+from conftest import screenshot
+from journeys.conftest import log_in, quote_and_send
 from tierdesk import signing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,29 +38,13 @@ def call_event(live_server, **payload: str) -> dict[str, object]:  # type: ignor
     return answer
 
 
-def log_in(chromium, live_server, username: str):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(base_url=live_server.url, locale="en-GB")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url("**/console/**")
-    return page
-
-
-def test_a_call_to_the_assistance_line(live_server, desk, chromium, settings):  # type: ignore[no-untyped-def]
+def test_a_call_to_the_assistance_line(live_server, desk, chromium, settings, catalogue):  # type: ignore[no-untyped-def]
     from console.models import CallLog
-    from infogerencia.models import InterventionType, Quote, QuoteState
+    from infogerencia.models import Quote, QuoteState
     from levels.models import PhoneLine
     from tickets.models import Ticket
 
     settings.TIERDESK_CTI_SECRET = CTI_SECRET
-    if not InterventionType.objects.exists():  # the catalogue the migration seeds, after a flush
-        from django.apps import apps
-
-        importlib.import_module("infogerencia.migrations.0002_catalogue").load(apps, None)
     carmen = desk.pedro  # a hosting customer with a mail service
     line = PhoneLine.objects.get(number="902 106 113")
     call = {"call_id": "pbx-carmen", "line": "+34 902 106 113", "caller_number": "+34622333444", "agent": "l2"}
@@ -103,17 +87,8 @@ def test_a_call_to_the_assistance_line(live_server, desk, chromium, settings):  
 
     # The commercial agent quotes from the phone ticket, as in journey 4.
     page = log_in(chromium, live_server, desk.l2_commercial.username)
-    page.goto(f"/console/tickets/{ticket.number}/")
-    page.get_by_role("button", name="Draft a quote").click()
-    page.wait_for_url("**/infogerencia/console/quotes/**")
-    flush = InterventionType.objects.get(code="flush-qmail-queue")
-    page.select_option("#id_intervention_type", str(flush.pk))
-    page.fill("#id_quantity", "1")
-    page.get_by_role("button", name="Add", exact=True).click()
-    page.wait_for_load_state()
     mail.outbox.clear()
-    page.get_by_role("button", name="Send to the customer").click()
-    page.wait_for_load_state()
+    quote_and_send(page, ticket, "flush-qmail-queue")
     screenshot(page, "journey5-quote-sent")
     quote = Quote.objects.get(ticket=ticket)
     assert quote.state == QuoteState.SENT

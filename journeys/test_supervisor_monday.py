@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from conftest import DEMO_PASSWORD, screenshot
+from conftest import screenshot
+from journeys.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,13 +92,7 @@ def test_a_supervisors_monday(live_server, desk, chromium):  # type: ignore[no-u
     assert waiting.first_response_due_at == madrid(2027, 3, 10, 14, 30)
 
     with time_machine.travel(madrid(2027, 3, 8, 9, 0), tick=True):
-        context = chromium.new_context(base_url=live_server.url, locale="en-GB")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("input[name=username]", desk.supervisor.username)
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("main form button[type=submit]")
+        page = log_in(chromium, live_server, desk.supervisor.username)
         page.wait_for_url("**/console/**")
 
         # The dashboard: last week against the targets, transfers, scores, the backlog now.
@@ -136,4 +131,4 @@ def test_a_supervisors_monday(live_server, desk, chromium):  # type: ignore[no-u
         page.goto(f"/console/tickets/{waiting.number}/")
         due = page.locator("time[datetime]").first.get_attribute("datetime")
         assert due is not None and datetime.fromisoformat(due) == madrid(2027, 3, 11, 14, 30)
-        context.close()
+        page.context.close()
