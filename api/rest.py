@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Header, NinjaAPI, Query, Router
@@ -111,6 +111,10 @@ class TokenAuth(HttpBearer):
             raise ApiError(403, "insufficient_scope", _("This token can only read; create a read and write token."))
         api_actions.touch(ApiToken, token.pk, token.last_used_at, now)
         request.api_token = token  # type: ignore[attr-defined]
+        # Messages in the token owner's language, as the pages speak to them once logged in.
+        if token.user.language:
+            translation.activate(token.user.language)
+            request.LANGUAGE_CODE = token.user.language  # type: ignore[attr-defined]
         return token.user
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover - __call__ does it
