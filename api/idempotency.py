@@ -92,7 +92,8 @@ def run(
     try:
         status, payload = work()
     except (ActionRefused, ApiError) as refused:
-        if isinstance(refused, ApiError) and refused.status >= 500:
+        if isinstance(refused, ApiError) and (refused.status >= 500 or refused.status == 429):
+            # Not an answer to remember: the same key may be retried later.
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
             raise
         field = refused.field if isinstance(refused, InvalidInput | ApiError) else None

@@ -11,14 +11,17 @@ import base64
 import binascii
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Header, NinjaAPI, Query, Router
@@ -74,9 +77,11 @@ def client_address(request: HttpRequest) -> str:
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer tdk_…``; counts the call against the token's (or the address's) limit."""
 
-    def __init__(self, *, write: bool = False) -> None:
+    def __init__(self, *, write: bool = False, count_in_work: bool = False) -> None:
         super().__init__()
         self.write = write
+        # The handler counts the call in its own write transaction (``CallCount``).
+        self.count_in_work = count_in_work
 
     def __call__(self, request: HttpRequest) -> User | None:
         now = timezone.now()
@@ -98,22 +103,65 @@ class TokenAuth(HttpBearer):
                 _("Send a valid API token: Authorization: Bearer <token>."),
                 headers={"WWW-Authenticate": 'Bearer realm="tierdesk"'},
             )
-        verdict = ratelimit.hit(
-            f"token:{token.pk}",
-            limit=settings.API_RATE_LIMIT,
-            window_seconds=settings.API_RATE_WINDOW_SECONDS,
-            now=now,
-        )
-        if not verdict.allowed:
-            raise _rate_limited(verdict.retry_after)
+        request.api_count = CallCount(f"token:{token.pk}", now)  # type: ignore[attr-defined]
+        if not self.count_in_work:
+            request.api_count.settle()  # type: ignore[attr-defined]
         if self.write and token.scope != Scope.WRITE:
+            request.api_count.settle()  # type: ignore[attr-defined]
             raise ApiError(403, "insufficient_scope", _("This token can only read; create a read and write token."))
         api_actions.touch(ApiToken, token.pk, token.last_used_at, now)
         request.api_token = token  # type: ignore[attr-defined]
+        # Messages in the token owner's language, as the pages speak to them once logged in.
+        if token.user.language:
+            translation.activate(token.user.language)
+            request.LANGUAGE_CODE = token.user.language  # type: ignore[attr-defined]
         return token.user
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover - __call__ does it
         return None
+
+
+class CallCount:
+    """One call against a token's rate limit, counted once.
+
+    ``atomic()`` counts it inside the handler's own write transaction (so a create is one write
+    transaction instead of two) and refuses it with ``429`` over the limit. ``settle()`` counts
+    it on its own if that transaction did not commit (the work failed or never started), so
+    every call is counted once whatever its answer.
+    """
+
+    def __init__(self, bucket: str, now: datetime) -> None:
+        self.bucket = bucket
+        self.now = now
+        self.counted = False
+
+    def _hit(self) -> ratelimit.Verdict:
+        return ratelimit.hit(
+            self.bucket,
+            limit=settings.API_RATE_LIMIT,
+            window_seconds=settings.API_RATE_WINDOW_SECONDS,
+            now=self.now,
+        )
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A transaction that starts by counting the call (or refusing it with ``429``)."""
+        with transaction.atomic():
+            verdict = self._hit()
+            if not verdict.allowed:
+                raise _rate_limited(verdict.retry_after)
+            yield
+        self.counted = True  # committed (or released into the caller's transaction)
+
+    def settle(self, *, refuse: bool = True) -> None:
+        """Count the call now unless ``atomic()`` already did; over the limit,
+        refuse it with ``429`` when ``refuse``."""
+        if self.counted:
+            return
+        self.counted = True
+        verdict = self._hit()
+        if refuse and not verdict.allowed:
+            raise _rate_limited(verdict.retry_after)
 
 
 def _rate_limited(retry_after: int) -> ApiError:
@@ -127,6 +175,7 @@ def _rate_limited(retry_after: int) -> ApiError:
 
 READ = TokenAuth()
 WRITE = TokenAuth(write=True)
+WRITE_COUNTED_IN_WORK = TokenAuth(write=True, count_in_work=True)
 
 api = NinjaAPI(
     title="tierdesk API",
@@ -165,6 +214,12 @@ def _on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    count: CallCount | None = getattr(request, "api_count", None)
+    if count is not None:  # refused before the handler ran: count the call here
+        try:
+            count.settle()
+        except ApiError as limited:
+            return _on_api_error(request, limited)
     first = exc.errors[0] if exc.errors else {}
     location = [str(part) for part in first.get("loc", ()) if isinstance(part, str)]
     field = location[-1] if location else None
@@ -329,9 +384,17 @@ def _category(code: str, *, field: str = "category") -> Category:
     return category
 
 
-@tickets.post("/tickets", response={201: TicketOut, **ERRORS}, auth=WRITE, summary="Open a ticket")
+@tickets.post("/tickets", response={201: TicketOut, **ERRORS}, auth=WRITE_COUNTED_IN_WORK, summary="Open a ticket")
 def create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key: str | None = IDEMPOTENCY_HEADER) -> Any:
     """Open a ticket. Customers open for themselves; staff name the customer in ``customer``."""
+    count: CallCount = request.api_count  # type: ignore[attr-defined]
+    try:
+        return _create_ticket(request, payload, idempotency_key, count)
+    finally:
+        count.settle(refuse=False)  # a call whose ticket was not committed still counts
+
+
+def _create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key: str | None, count: CallCount) -> Any:
     user: User = request.auth  # type: ignore[attr-defined]
 
     def work() -> tuple[int, object]:
@@ -367,16 +430,17 @@ def create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key: 
                 raise ApiError(
                     400, "service_unknown", _("This customer has no service with this reference."), field="service"
                 )
-        ticket = actions.open_ticket(
-            organisation=requester.organisation,  # type: ignore[arg-type]
-            requester=requester,
-            service=service,
-            category=category,
-            subject=payload.subject,
-            body=payload.body,
-            channel=Channel.API,
-            actor=user,
-        )
+        with count.atomic():  # the ticket's write transaction counts the call too
+            ticket = actions.open_ticket(
+                organisation=requester.organisation,  # type: ignore[arg-type]
+                requester=requester,
+                service=service,
+                category=category,
+                subject=payload.subject,
+                body=payload.body,
+                channel=Channel.API,
+                actor=user,
+            )
         return 201, _dump(ticket_out(ticket))
 
     return idempotency.run(request, key=idempotency_key, owner=user, body=request.body, work=work)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
@@ -157,6 +157,115 @@ class CategoryOut(Schema):
 class PingOut(Schema):
     ok: bool
     time: datetime
+
+
+# --- quotes, invoices, guides --------------------------------------------------------------
+
+Amount = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="A decimal amount, e.g. 145.20.")]
+Quantity = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", description="A decimal number, e.g. 1.500.")]
+QuoteStateName = Literal["draft", "sent", "accepted", "rejected", "expired", "paid"]
+
+
+class QuoteLineOut(Schema):
+    position: int
+    description: str
+    quantity: Quantity
+    unit_price: Amount
+    discount_percent: Quantity
+    net: Amount
+
+
+class QuoteOut(Schema):
+    number: str
+    state: QuoteStateName
+    ticket: int = Field(description="The number of the ticket the quote answers.")
+    currency: str
+    language: Literal["es", "en", "fr"]
+    vat_rate: Quantity = Field(description="VAT rate in percent.")
+    net: Amount = Field(description="Taxable base (for a draft: of its lines so far).")
+    vat_total: Amount
+    gross: Amount
+    valid_until: date
+    terms: str
+    lines: list[QuoteLineOut]
+    created_at: datetime
+    sent_at: datetime | None
+    decided_at: datetime | None
+    requested_start: datetime | None = Field(description="The start the customer asked for when accepting.")
+    rejection_reason: str
+    expired_at: datetime | None
+    paid_at: datetime | None
+    invoices: list[str] = Field(description="Numbers of the invoices and credit notes issued for it.")
+    pdf_url: str
+
+
+class QuotePage(Schema):
+    items: list[QuoteOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+class AcceptIn(Schema):
+    requested_start: datetime | None = Field(
+        default=None,
+        description="Optional preferred start of the intervention (ISO 8601; without an offset, UTC). "
+        "Empty: the first free slot after payment.",
+    )
+
+
+class RejectIn(Schema):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_clean_text)]
+
+
+class InvoiceLineOut(Schema):
+    description: str
+    quantity: Quantity
+    unit_price: Amount
+    discount_percent: Quantity
+    vat_rate: Quantity
+    net: Amount
+
+
+class VatOut(Schema):
+    rate: Quantity
+    base: Amount
+    vat: Amount
+
+
+class InvoiceOut(Schema):
+    number: str
+    kind: Literal["invoice", "credit_note"]
+    quote: str = Field(description="The quote's number.")
+    ticket: int = Field(description="The ticket's number.")
+    rectifies: str | None = Field(description="For a credit note: the number of the invoice it rectifies.")
+    reason: str
+    issue_date: date
+    due_date: date | None
+    language: Literal["es", "en", "fr"]
+    currency: str
+    lines: list[InvoiceLineOut]
+    vat_breakdown: list[VatOut]
+    net: Amount
+    vat_total: Amount
+    gross: Amount
+    issued_at: datetime
+    pdf_url: str
+
+
+class InvoicePage(Schema):
+    items: list[InvoiceOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+class GuideOut(Schema):
+    slug: str
+    title: str
+    category: str = Field(description="The shelf's name.")
+    language: Literal["es", "en", "fr"] = Field(description="The language of the title (Spanish until translated).")
+    url: str = Field(description="The guide's page.")
+
+
+class GuidePage(Schema):
+    items: list[GuideOut]
 
 
 def dump(schema: type[Schema], value: dict[str, Any]) -> dict[str, Any]:

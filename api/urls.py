@@ -1,7 +1,11 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from api import ovh, views
+from api import ovh, rest_quotes, views
 from api.rest import api
+
+api.add_router("", rest_quotes.quotes)
+api.add_router("", rest_quotes.invoices)
+api.add_router("", rest_quotes.guides)
 
 app_name = "api"
 urlpatterns: list[URLPattern | URLResolver] = [

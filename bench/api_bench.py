@@ -128,12 +128,13 @@ def fill(database: Path, organisation_id: int, requester_id: int, up_to: int) ->
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
             INSERT INTO tickets_ticket (number, organisation_id, requester_id, service_id, level_id, category_id, kind,
                 subject, channel, status, priority, assignee_id, team_id, last_message_from, created_at, updated_at,
-                first_responded_at, resolved_at, closed_at, reopen_count, score, score_comment, scored_at)
+                first_responded_at, resolved_at, closed_at, reopen_count, score, score_comment, scored_at,
+                sla_policy_level, sla_clock, sla_state, sla_elapsed, sla_resolution_elapsed)
             SELECT ? + i, ?, ?, NULL, ?, ?, 'incident', 'Bulk ticket ' || i, 'api',
                 CASE i % 4 WHEN 0 THEN 'closed' WHEN 1 THEN 'open' WHEN 2 THEN 'new' ELSE 'resolved' END,
                 'normal', NULL, NULL, 'customer',
                 datetime('2020-01-01', '+' || i || ' seconds'), datetime('2020-01-01', '+' || i || ' seconds'),
-                NULL, NULL, NULL, 0, NULL, '', NULL
+                NULL, NULL, NULL, 0, NULL, '', NULL, '', '', '', 0, 0
             FROM n
             """,
             (missing, count[1], organisation_id, requester_id, level, category),
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free one)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="tierdesk-bench-"))
@@ -174,7 +176,7 @@ def main() -> None:
     ).stdout.split()
     customer_token, staff_token, organisation_id, requester_id = lines[0], lines[1], int(lines[2]), int(lines[3])
 
-    port = free_port()
+    port = args.port or free_port()
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "tierdesk.wsgi"],
         cwd=ROOT,

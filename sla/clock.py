@@ -59,12 +59,17 @@ class Rules:
     policy: SlaPolicy | None
 
 
-def rules_for(level_id: int) -> Rules:
+_UNKNOWN = object()
+
+
+def rules_for(level_id: int, *, calendar_id: Any = _UNKNOWN) -> Rules:
+    """The level's rules; pass ``calendar_id`` when the level row is already at hand."""
     from levels.models import SupportLevel
 
-    level = SupportLevel.objects.only("id", "calendar_id").get(pk=level_id)
+    if calendar_id is _UNKNOWN:
+        calendar_id = SupportLevel.objects.only("id", "calendar_id").get(pk=level_id).calendar_id
     policy = SlaPolicy.objects.filter(level_id=level_id).first()
-    row = BusinessCalendar.objects.filter(pk=level.calendar_id).first() if level.calendar_id else None
+    row = BusinessCalendar.objects.filter(pk=calendar_id).first() if calendar_id else None
     return Rules(calendar_for(row) if row is not None else _UTC_24_7, policy)
 
 
@@ -255,9 +260,15 @@ def on_ticket_event(ticket: Any, event: Any, now: datetime) -> None:
 
     if event.kind not in _HANDLED:
         return
-    # Re-read: the action's instance may predate an earlier hook call in the same action.
-    fresh = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-    rules = rules_for(fresh.level_id)
+    if event.kind == EventKind.CREATED and not ticket._state.adding:
+        # Just inserted by this transaction and no hook has run on it yet: the action's
+        # instance is the row, and its level (with the calendar) is at hand.
+        fresh = ticket
+        rules = rules_for(fresh.level_id, calendar_id=fresh.level.calendar_id)
+    else:
+        # Re-read: the action's instance may predate an earlier hook call in the same action.
+        fresh = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+        rules = rules_for(fresh.level_id)
     data = event.data or {}
     before: dict[str, Any] | None = None
 

@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -43,6 +42,7 @@ from tickets.models import (
     TicketLink,
 )
 from tierdesk.models import next_value
+from tierdesk.outbox import enqueue_on_commit
 
 __all__ = [
     "ActionRefused",
@@ -96,7 +96,7 @@ def _record(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetim
         hook(ticket, event, now)
     from tickets.tasks import dispatch_event
 
-    transaction.on_commit(partial(dispatch_event.enqueue, event.pk))
+    enqueue_on_commit(dispatch_event, event.pk)
     return event
 
 

@@ -85,6 +85,32 @@ def test_a_token_over_its_limit_gets_429_with_retry_after(desk, make_api):  # ty
     assert make_api(desk.pedro).get("/tickets").status_code == 200
 
 
+@override_settings(API_RATE_LIMIT=5, API_RATE_WINDOW_SECONDS=3600)
+def test_creates_count_once_each_whatever_their_answer(desk, make_api):  # type: ignore[no-untyped-def]
+    """A create counts in the ticket's own transaction; refused creates count on their own."""
+    api = make_api(desk.lucia)
+    reader = make_api(desk.lucia, scope="read")
+    with time_machine.travel(datetime(2027, 3, 2, 10, 0, 5, tzinfo=UTC), tick=False):  # all in one window
+        answers = [
+            api.post("/tickets", BODY),  # 201
+            api.post("/tickets", {**BODY, "category": "no_such_thing"}),  # 400 before the transaction
+            api.post("/tickets", {**BODY, "subject": "   "}),  # 400 inside it (rolled back)
+            api.post("/tickets", {"body": "no subject"}),  # 422 before the handler
+            reader.post("/tickets", BODY),  # 403 insufficient_scope (another token)
+            api.post("/tickets", BODY, headers={"Idempotency-Key": "over"}),  # 201, the fifth call
+            api.post("/tickets", BODY, headers={"Idempotency-Key": "limited"}),  # 429
+            api.post("/tickets", {"body": "no subject"}),  # 429 before 422
+        ]
+        assert [a.status_code for a in answers] == [201, 400, 400, 422, 403, 201, 429, 429]
+        windows = dict(RateLimitWindow.objects.values_list("bucket", "count"))
+        assert sorted(windows.values()) == [1, 5]
+        assert Ticket.objects.filter(subject=BODY["subject"]).count() == 2
+    # A 429 is not remembered against the key: the same key works in the next window.
+    with time_machine.travel(datetime(2027, 3, 2, 11, 0, 5, tzinfo=UTC), tick=False):
+        retried = api.post("/tickets", BODY, headers={"Idempotency-Key": "limited"})
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+
+
 @override_settings(API_RATE_LIMIT_ANONYMOUS=2, API_RATE_WINDOW_SECONDS=3600)
 def test_calls_without_a_valid_token_are_limited_per_address(desk, client):  # type: ignore[no-untyped-def]
     with time_machine.travel(datetime(2027, 3, 2, 10, 0, 5, tzinfo=UTC), tick=False):

@@ -296,3 +296,12 @@ def test_the_message_list_costs_the_same_at_any_size(desk, make_api, open_incide
             )
         with django_assert_num_queries(5):
             assert len(api.get(f"/tickets/{ticket.number}/messages").json()["items"]) == 21
+
+
+def test_errors_speak_the_token_owners_language(desk, make_api):  # type: ignore[no-untyped-def]
+    desk.pedro.language = "fr"
+    desk.pedro.save(update_fields=["language"])
+    api = make_api(desk.pedro)
+    missing = api.get("/tickets/999999")
+    assert error(missing)["message"] == "Introuvable." and missing["Content-Language"] == "fr"
+    assert error(make_api(desk.lucia).get("/tickets/999999"))["message"] == "Not found."

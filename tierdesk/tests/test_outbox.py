@@ -1,0 +1,43 @@
+"""Tasks enqueued for after commit: in the transaction itself with the database backend."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from tickets.tasks import dispatch_event
+from tierdesk.models import Counter, next_value
+from tierdesk.outbox import enqueue_on_commit
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
+
+
+class Undo(Exception):
+    pass
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_change(db):  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        enqueue_on_commit(dispatch_event, 1)
+        assert DBTaskResult.objects.count() == 1  # written inside the transaction
+    with pytest.raises(Undo), transaction.atomic():
+        enqueue_on_commit(dispatch_event, 2)
+        raise Undo
+    assert [r.args_kwargs["args"] for r in DBTaskResult.objects.all()] == [[1]]
+
+
+@override_settings(TASKS=DUMMY_TASKS)
+def test_other_backends_are_called_after_commit(db, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        enqueue_on_commit(dispatch_event, 1)
+    assert len(callbacks) == 1 and not DBTaskResult.objects.exists()
+
+
+def test_counters_count_up_in_one_statement_and_start_where_asked(db):  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        assert [next_value("demo", start=7) for _ in range(3)] == [7, 8, 9]
+    assert Counter.objects.get(name="demo").value == 9
