@@ -155,6 +155,20 @@ def open_incident(desk: Desk, now: datetime):  # type: ignore[no-untyped-def]
     return make
 
 
+@pytest.fixture
+def catalogue(desk: Desk) -> None:
+    """The intervention catalogue its migration seeds; reloaded when a transactional test's
+    flush removed it."""
+    import importlib
+
+    from django.apps import apps
+
+    from infogerencia.models import InterventionType
+
+    if not InterventionType.objects.exists():
+        importlib.import_module("infogerencia.migrations.0002_catalogue").load(apps, None)
+
+
 # --- a real Chromium ------------------------------------------------------------------------
 
 CHROMIUM = os.environ.get("TIERDESK_CHROMIUM", "/usr/bin/chromium")

@@ -1,25 +1,11 @@
-"""What the journeys share: a person logged in in their own browser context, the catalogue, and
-the commercial agent's quote from a ticket."""
+"""What the journeys share: a person logged in in their own browser context, and the commercial
+agent's quote from a ticket."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-import pytest
-
 from conftest import DEMO_PASSWORD
-
-
-@pytest.fixture
-def catalogue(desk: Any) -> None:
-    """The intervention catalogue the migration seeds (a transactional test's flush removed it)."""
-    from django.apps import apps
-
-    from infogerencia.models import InterventionType
-
-    if not InterventionType.objects.exists():
-        importlib.import_module("infogerencia.migrations.0002_catalogue").load(apps, None)
 
 
 def log_in(chromium: Any, live_server: Any, username: str, locale: str = "en-GB") -> Any:

@@ -31,7 +31,7 @@ def _pinned_morning():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def pipeline(desk: Any) -> Pipeline:
+def pipeline(desk: Any, catalogue: None) -> Pipeline:
     return Pipeline(desk, TUESDAY_10_MADRID)
 
 

@@ -3,7 +3,6 @@ built through the real actions."""
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -32,11 +31,7 @@ def _catalogue(request):  # type: ignore[no-untyped-def]
     """The catalogue the migration seeds; reloaded after a transactional test flushed it."""
     if "django_db" not in {m.name for m in request.node.iter_markers()} and "desk" not in request.fixturenames:
         return
-    request.getfixturevalue("desk")
-    if not InterventionType.objects.exists():
-        from django.apps import apps
-
-        importlib.import_module("infogerencia.migrations.0002_catalogue").load(apps, None)
+    request.getfixturevalue("catalogue")
 
 
 @pytest.fixture
