@@ -378,7 +378,13 @@ def list_tickets(
 
 
 def _category(code: str, *, field: str = "category") -> Category:
-    category = Category.objects.select_related("level", "team").filter(code=code, active=True).order_by().first()
+    # The level's calendar and SLA policy come in the same query: opening a ticket starts its clock.
+    category = (
+        Category.objects.select_related("level", "team", "level__calendar", "level__sla_policy")
+        .filter(code=code, active=True)
+        .order_by()
+        .first()
+    )
     if category is None:
         raise ApiError(400, "category_unknown", _("Unknown category; see GET /categories."), field=field)
     return category

@@ -13,7 +13,8 @@ because the elapsed time is stored, a change of policy, calendar or level while 
 paused never loses it (Zammad #5624): the new target applies to what is left.
 
 ``on_ticket_event`` is registered with ``tickets.actions.register_in_transaction_hook`` and runs
-inside the action's transaction after each ``TicketEvent``.
+inside the action's transaction after each ``TicketEvent``; a new ticket's clock is started by
+``on_new_ticket`` (``register_new_ticket_hook``) before its INSERT, so the row is written once.
 """
 
 from __future__ import annotations
@@ -70,6 +71,25 @@ def rules_for(level_id: int, *, calendar_id: Any = _UNKNOWN) -> Rules:
         calendar_id = SupportLevel.objects.only("id", "calendar_id").get(pk=level_id).calendar_id
     policy = SlaPolicy.objects.filter(level_id=level_id).first()
     row = BusinessCalendar.objects.filter(pk=calendar_id).first() if calendar_id else None
+    return Rules(calendar_for(row) if row is not None else _UTC_24_7, policy)
+
+
+def rules_of_level(level: Any) -> Rules:
+    """The rules of a level row at hand. Its calendar and policy are used as loaded when the row
+    was read with ``select_related("calendar", "sla_policy")`` in this request; otherwise both
+    are read now, in one query."""
+    from levels.models import SupportLevel
+
+    loaded = SupportLevel.sla_policy.is_cached(level) and (  # type: ignore[attr-defined]
+        level.calendar_id is None or SupportLevel.calendar.is_cached(level)  # type: ignore[attr-defined]
+    )
+    if not loaded:
+        level = SupportLevel.objects.select_related("calendar", "sla_policy").get(pk=level.pk)
+    try:
+        policy = level.sla_policy
+    except SlaPolicy.DoesNotExist:
+        policy = None
+    row = level.calendar if level.calendar_id is not None else None
     return Rules(calendar_for(row) if row is not None else _UTC_24_7, policy)
 
 
@@ -254,12 +274,26 @@ def resume(ticket: Any, now: datetime) -> None:
 _HANDLED = {"created", "message", "status", "reopened", "transferred", "handed_off"}
 
 
+def on_new_ticket(ticket: Any, now: datetime) -> None:
+    """Start the clock of a ticket about to be inserted: its due times go in the INSERT.
+
+    Registered with ``tickets.actions.register_new_ticket_hook``; the ``created`` event that
+    follows then finds the clock started and leaves it alone.
+    """
+    rules = rules_of_level(ticket.level)
+    start_level(ticket, rules, now, paused=False)
+    derive(ticket, rules)
+    ticket._sla_started_at = now
+
+
 def on_ticket_event(ticket: Any, event: Any, now: datetime) -> None:
     """Move the clock for one audit event, inside the action's transaction."""
     from tickets.actions import works_on
 
     if event.kind not in _HANDLED:
         return
+    if event.kind == EventKind.CREATED and getattr(ticket, "_sla_started_at", None) == now:
+        return  # started before the INSERT (``on_new_ticket``)
     if event.kind == EventKind.CREATED and not ticket._state.adding:
         # Just inserted by this transaction and no hook has run on it yet: the action's
         # instance is the row, and its level (with the calendar) is at hand.

@@ -80,6 +80,17 @@ def register_in_transaction_hook(hook: Any) -> None:
         _in_transaction_hooks.append(hook)
 
 
+# Handlers that fill a new ticket's own columns before its INSERT (the SLA clock's due times,
+# for one), inside the opening transaction: ``hook(ticket, now)``. What they set is written by
+# the INSERT itself, so opening a ticket needs no second write of the same row.
+_new_ticket_hooks: list[Any] = []
+
+
+def register_new_ticket_hook(hook: Any) -> None:
+    if hook not in _new_ticket_hooks:
+        _new_ticket_hooks.append(hook)
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -308,7 +319,7 @@ def open_ticket(
     body = _text(body, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
     uploads = clean_uploads(attachments)
     level = level or category.level
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         number=next_value("ticket", start=TICKET_NUMBER_START),
         organisation=organisation,
         requester=requester,
@@ -325,6 +336,9 @@ def open_ticket(
         created_at=now,
         updated_at=now,
     )
+    for hook in _new_ticket_hooks:
+        hook(ticket, now)
+    ticket.save(force_insert=True)
     sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
     message = _add_message(
         ticket, author=requester, sender=sender, body=body, internal=False, channel=channel, now=now, uploads=uploads

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import markdown
 import nh3
 
@@ -12,9 +14,27 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
+EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
+
+# Building a ``Markdown`` (its extensions and parser) costs more than converting a message, so
+# each thread keeps one and resets it between messages (instances are not thread-safe).
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    converter: markdown.Markdown | None = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return converter
+
+
 def render_markdown(text: str) -> str:
     """HTML for a message body. Raw HTML in the source is escaped or stripped, links get rel=noopener."""
-    html = markdown.markdown(text, extensions=["fenced_code", "tables", "sane_lists", "nl2br"], output_format="html")
+    converter = _converter()
+    try:
+        html = converter.convert(text)
+    finally:
+        converter.reset()
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

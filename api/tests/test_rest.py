@@ -305,3 +305,38 @@ def test_errors_speak_the_token_owners_language(desk, make_api):  # type: ignore
     missing = api.get("/tickets/999999")
     assert error(missing)["message"] == "Introuvable." and missing["Content-Language"] == "fr"
     assert error(make_api(desk.lucia).get("/tickets/999999"))["message"] == "Not found."
+
+
+def test_a_create_writes_the_ticket_once_with_its_clock_and_reads_fresh_rules(desk, make_api, now):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sla import actions as sla_actions
+    from sla.models import SlaPolicy
+
+    api = make_api(desk.lucia)
+    body = {"subject": "Servidor caído", "body": "No responde", "category": "server_no_ping"}
+    body["service"] = desk.server.reference
+    with time_machine.travel(now, tick=False):
+        api.get("/tickets")  # opens the rate-limit window and records the token's last use
+        with CaptureQueriesContext(connection) as queries:
+            created = api.post("/tickets", body)
+    assert created.status_code == 201, created.content
+    statements = [q["sql"] for q in queries.captured_queries]
+    writes = ('INSERT INTO "tickets_ticket" ', 'UPDATE "tickets_ticket" ')
+    ticket_writes = [s for s in statements if s.startswith(writes)]
+    assert len(ticket_writes) == 1 and ticket_writes[0].startswith("INSERT")
+    # The token with its owner, the category with its level's calendar and policy, the service.
+    assert sum(s.startswith("SELECT") for s in statements) == 3
+    ticket = Ticket.objects.get(number=created.json()["number"])
+    policy = SlaPolicy.objects.get(level__code="L1")  # L1 is open around the clock
+    assert ticket.sla_clock == "first_response" and ticket.sla_state == "ok"
+    assert ticket.first_response_due_at == now + policy.first_response_target
+    assert ticket.first_response_warn_at == now + policy.first_response_warning
+    assert [e.kind for e in ticket.events.all()] == ["created"]
+    # An edited policy applies from the next call on: nothing is kept between requests.
+    policy.first_response_target = timedelta(hours=3)
+    sla_actions.save_policy(policy, actor=desk.supervisor)
+    with time_machine.travel(now, tick=False):
+        again = api.post("/tickets", body)
+    assert Ticket.objects.get(number=again.json()["number"]).first_response_due_at == now + timedelta(hours=3)

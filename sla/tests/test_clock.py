@@ -179,6 +179,23 @@ class TestPausesSurviveChanges:
         assert reload(ticket).first_response_due_at == madrid(2027, 3, 8, 11, 0)
 
 
+class TestOpening:
+    def test_the_insert_writes_the_clock_after_one_read_of_the_level_rules(self, desk):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            ticket = open_l2(desk, madrid(2027, 3, 2, 10, 0))
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert not [s for s in statements if s.startswith('UPDATE "tickets_ticket"')]
+        assert len([s for s in statements if s.startswith("SELECT") and '"sla_slapolicy"' in s]) == 1
+        stored = reload(ticket)
+        assert (stored.sla_policy_level, stored.sla_clock, stored.sla_state) == ("L2", SlaClock.FIRST_RESPONSE, "ok")
+        # Tue 10–18 (8 h) + Wed 9 h + Thu 7 h.
+        assert stored.first_response_due_at == madrid(2027, 3, 4, 16, 0)
+        assert stored.sla_next_check_at == stored.first_response_warn_at
+
+
 class TestRecompute:
     def test_adding_a_closure_day_moves_the_due_time_of_open_tickets(self, desk, django_capture_on_commit_callbacks):
         ticket = open_l2(desk, madrid(2027, 3, 2, 10, 0))

@@ -83,6 +83,12 @@ class TestOpen:
         assert "<script>" not in html
         assert "javascript:" not in html
 
+    def test_each_message_is_rendered_on_its_own(self, desk, open_incident):
+        first = open_incident(body="[la guía][1]\n\n[1]: https://example.com/guia")
+        second = open_incident(body="[la guía][1]")
+        assert 'href="https://example.com/guia"' in first.messages.get().body_html
+        assert "href" not in second.messages.get().body_html  # no reference left over from the first
+
 
 class TestConversation:
     def test_staff_first_public_reply_is_the_first_response_and_opens_the_ticket(self, desk, open_incident, now):
