@@ -97,32 +97,19 @@ def test_take_a_phone_call_end_to_end(page, live_server, desk, settings):
     from console.models import CallLog
     from levels.models import PhoneLine
     from tickets.models import Ticket
-    from tierdesk import signing
 
     settings.TIERDESK_CTI_SECRET = CTI_SECRET
     line = PhoneLine.objects.get(number="902 906 033")
     for event in ("ringing", "answered"):
-        body = json.dumps(
-            {
-                "event": event,
-                "call_id": "pbx-77",
-                "line": "902906033",
-                "caller_number": "+34611222333",
-                "digits": "lm4321-ovh",
-                "agent": "l1",
-            }
-        ).encode()
-        request = urllib.request.Request(  # noqa: S310 - the live server on 127.0.0.1
-            f"{live_server.url}/console/cti/events/",
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Tierdesk-Signature": signing.build_header(CTI_SECRET.encode(), int(time.time()), body),
-            },
-            method="POST",
+        send_call_event(
+            live_server,
+            event=event,
+            call_id="pbx-77",
+            line="902906033",
+            caller_number="+34611222333",
+            digits="lm4321-ovh",
+            agent="l1",
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            assert json.load(response)["state"] == event
     login(page, live_server, "l1")
     page.goto(f"{live_server.url}/console/phone/{line.pk}/")
     assert page.get_by_label("Caller's number").input_value() == "+34611222333"
