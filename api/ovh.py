@@ -35,7 +35,7 @@ from api import actions as api_actions
 from api import ratelimit
 from api.models import ConsumerKey, CredentialState, OvhApplication
 from levels.models import Category, LevelCode, TicketKind
-from services.models import Service
+from services.queries import service_of
 from tickets import actions, queries
 from tickets.errors import ActionRefused, Forbidden, InvalidInput, NotFound
 from tickets.models import ACTIVE_STATUSES, Channel, Sender, Status, Ticket
@@ -433,13 +433,7 @@ def create_ticket(request: HttpRequest, caller: Caller) -> Any:
     service = None
     service_name = _string(data, "serviceName", maximum=255)
     if service_name:
-        service = (
-            Service.objects.filter(
-                organisation_id=caller.user.organisation_id or 0, reference=service_name.strip().lower()
-            )
-            .order_by()
-            .first()
-        )
+        service = service_of(caller.user.organisation_id, service_name)
         if service is None:
             raise OvhError(404, f"The requested object (serviceName = {service_name[:255]}) does not exist")
         product = product or service.product

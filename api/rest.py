@@ -11,13 +11,10 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -54,7 +51,9 @@ from api.schemas import (
     TransferOut,
 )
 from levels.models import Category, LevelCode, SupportLevel
+from levels.queries import category_for_opening
 from services.models import Service
+from services.queries import service_of
 from tickets import actions, queries
 from tickets.errors import ActionRefused, InvalidInput
 from tickets.models import Attachment, Channel, Message, Ticket
@@ -124,10 +123,10 @@ class TokenAuth(HttpBearer):
 class CallCount:
     """One call against a token's rate limit, counted once.
 
-    ``atomic()`` counts it inside the handler's own write transaction (so a create is one write
-    transaction instead of two) and refuses it with ``429`` over the limit. ``settle()`` counts
-    it on its own if that transaction did not commit (the work failed or never started), so
-    every call is counted once whatever its answer.
+    ``in_transaction()`` counts it as the first statement of the handler's own write
+    transaction (so a create is one write transaction instead of two) and refuses it with
+    ``429`` over the limit. ``settle()`` counts it on its own if that transaction did not commit
+    (the work failed or never started), so every call is counted once whatever its answer.
     """
 
     def __init__(self, bucket: str, now: datetime) -> None:
@@ -143,18 +142,19 @@ class CallCount:
             now=self.now,
         )
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """A transaction that starts by counting the call (or refusing it with ``429``)."""
-        with transaction.atomic():
-            verdict = self._hit()
-            if not verdict.allowed:
-                raise _rate_limited(verdict.retry_after)
-            yield
-        self.counted = True  # committed (or released into the caller's transaction)
+    def in_transaction(self) -> None:
+        """Count the call inside the caller's transaction (or refuse it with ``429``)."""
+        verdict = self._hit()
+        if not verdict.allowed:
+            raise _rate_limited(verdict.retry_after)
+        self.counted = True
+
+    def rolled_back(self) -> None:
+        """The caller's transaction failed: the count went with it."""
+        self.counted = False
 
     def settle(self, *, refuse: bool = True) -> None:
-        """Count the call now unless ``atomic()`` already did; over the limit,
+        """Count the call now unless ``in_transaction()`` already did; over the limit,
         refuse it with ``429`` when ``refuse``."""
         if self.counted:
             return
@@ -379,12 +379,7 @@ def list_tickets(
 
 def _category(code: str, *, field: str = "category") -> Category:
     # The level's calendar and SLA policy come in the same query: opening a ticket starts its clock.
-    category = (
-        Category.objects.select_related("level", "team", "level__calendar", "level__sla_policy")
-        .filter(code=code, active=True)
-        .order_by()
-        .first()
-    )
+    category = category_for_opening(code)
     if category is None:
         raise ApiError(400, "category_unknown", _("Unknown category; see GET /categories."), field=field)
     return category
@@ -425,18 +420,12 @@ def _create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key:
             requester = found
         service = None
         if payload.service:
-            service = (
-                Service.objects.filter(
-                    organisation_id=requester.organisation_id or 0, reference=payload.service.strip().lower()
-                )
-                .order_by()
-                .first()
-            )
+            service = service_of(requester.organisation_id, payload.service)
             if service is None:
                 raise ApiError(
                     400, "service_unknown", _("This customer has no service with this reference."), field="service"
                 )
-        with count.atomic():  # the ticket's write transaction counts the call too
+        try:
             ticket = actions.open_ticket(
                 organisation=requester.organisation,  # type: ignore[arg-type]
                 requester=requester,
@@ -446,7 +435,11 @@ def _create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key:
                 body=payload.body,
                 channel=Channel.API,
                 actor=user,
+                in_transaction=count.in_transaction,  # the ticket's write transaction counts the call too
             )
+        except BaseException:
+            count.rolled_back()
+            raise
         return 201, _dump(ticket_out(ticket))
 
     return idempotency.run(request, key=idempotency_key, owner=user, body=request.body, work=work)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -41,6 +41,7 @@ from tickets.models import (
     TicketEvent,
     TicketLink,
 )
+from tierdesk import rows
 from tierdesk.models import next_value
 from tierdesk.outbox import enqueue_on_commit
 
@@ -81,8 +82,9 @@ def register_in_transaction_hook(hook: Any) -> None:
 
 
 # Handlers that fill a new ticket's own columns before its INSERT (the SLA clock's due times,
-# for one), inside the opening transaction: ``hook(ticket, now)``. What they set is written by
-# the INSERT itself, so opening a ticket needs no second write of the same row.
+# for one): ``hook(ticket, now)``. They run just before the opening transaction (the ticket has
+# no number or primary key yet), and what they set is written by the INSERT itself, so opening
+# a ticket needs no second write of the same row.
 _new_ticket_hooks: list[Any] = []
 
 
@@ -102,7 +104,7 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _record(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime, **data: Any) -> TicketEvent:
-    event = TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data, created_at=now)
+    event = rows.insert(TicketEvent(ticket=ticket, actor=actor, kind=kind, data=data, created_at=now))
     for hook in _in_transaction_hooks:
         hook(ticket, event, now)
     from tickets.tasks import dispatch_event
@@ -253,16 +255,19 @@ def _add_message(
     channel: str,
     now: datetime,
     uploads: Sequence[CleanUpload] = (),
+    body_html: str | None = None,
 ) -> Message:
-    message = Message.objects.create(
-        ticket=ticket,
-        author=author,
-        sender=sender,
-        body=body,
-        body_html=render_markdown(body),
-        internal=internal,
-        channel=channel,
-        created_at=now,
+    message = rows.insert(
+        Message(
+            ticket=ticket,
+            author=author,
+            sender=sender,
+            body=body,
+            body_html=render_markdown(body) if body_html is None else body_html,
+            internal=internal,
+            channel=channel,
+            created_at=now,
+        )
     )
     _store_attachments(ticket, message, uploads, actor=author, now=now)
     return message
@@ -283,7 +288,6 @@ def _default_team(level: SupportLevel, category: Category | None, *, commercial:
 # --- opening -------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def open_ticket(
     *,
     organisation: Organisation,
@@ -298,8 +302,15 @@ def open_ticket(
     attachments: Sequence[UploadedFile] = (),
     level: SupportLevel | None = None,
     priority: str | None = None,
+    in_transaction: Callable[[], None] | None = None,
 ) -> Ticket:
-    """Open a ticket for a customer, from the Manager, a direct link, the phone, e-mail, the API or monitoring."""
+    """Open a ticket for a customer, from the Manager, a direct link, the phone, e-mail, the API or monitoring.
+
+    Everything that needs no lock (checks, the SLA clock's due times, the message's HTML) is
+    worked out first; the write transaction then holds only the statements, so on SQLite the
+    database's single write lock is held as briefly as it can be. ``in_transaction`` is called
+    first inside that transaction (the API counts the call against its rate limit there).
+    """
     now = _now(now)
     if actor is not None and actor.is_customer and actor.organisation_id != organisation.pk:
         raise NotFound("not_found", _("This customer does not exist."))
@@ -320,7 +331,6 @@ def open_ticket(
     uploads = clean_uploads(attachments)
     level = level or category.level
     ticket = Ticket(
-        number=next_value("ticket", start=TICKET_NUMBER_START),
         organisation=organisation,
         requester=requester,
         service=service,
@@ -338,22 +348,35 @@ def open_ticket(
     )
     for hook in _new_ticket_hooks:
         hook(ticket, now)
-    ticket.save(force_insert=True)
     sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
-    message = _add_message(
-        ticket, author=requester, sender=sender, body=body, internal=False, channel=channel, now=now, uploads=uploads
-    )
-    _record(
-        ticket,
-        EventKind.CREATED,
-        actor=actor,
-        now=now,
-        level=level.code,
-        category=category.code,
-        channel=channel,
-        service=service.reference if service else None,
-        message_id=message.pk,
-    )
+    body_html = render_markdown(body)
+    with transaction.atomic():
+        if in_transaction is not None:
+            in_transaction()
+        ticket.number = next_value("ticket", start=TICKET_NUMBER_START)
+        rows.insert(ticket)
+        message = _add_message(
+            ticket,
+            author=requester,
+            sender=sender,
+            body=body,
+            body_html=body_html,
+            internal=False,
+            channel=channel,
+            now=now,
+            uploads=uploads,
+        )
+        _record(
+            ticket,
+            EventKind.CREATED,
+            actor=actor,
+            now=now,
+            level=level.code,
+            category=category.code,
+            channel=channel,
+            service=service.reference if service else None,
+            message_id=message.pk,
+        )
     return ticket
 
 

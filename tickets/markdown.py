@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import markdown
@@ -28,8 +29,27 @@ def _converter() -> markdown.Markdown:
     return converter
 
 
+# Lines Markdown leaves exactly as they are: a letter first, then letters, digits, single spaces
+# and punctuation with no Markdown meaning, no space at the end (two would be a line break). Most
+# messages opened in a hurry ("El servidor no responde") are such lines; their HTML is written
+# directly, the same as the converter and the sanitiser would give (a property test checks it).
+_PLAIN_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[ .,;:?!¿¡'\"/@%$])*(?<! )")
+
+
+def _plain_html(text: str) -> str | None:
+    lines = text.split("\n")
+    if not all(_PLAIN_LINE.fullmatch(line) for line in lines):
+        return None
+    return "<p>" + "<br>\n".join(lines) + "</p>"
+
+
 def render_markdown(text: str) -> str:
     """HTML for a message body. Raw HTML in the source is escaped or stripped, links get rel=noopener."""
+    plain = _plain_html(text)
+    return plain if plain is not None else _render(text)
+
+
+def _render(text: str) -> str:
     converter = _converter()
     try:
         html = converter.convert(text)

@@ -89,8 +89,11 @@ class Ticket(models.Model):
     """A request from a customer, on one level at a time, about one of their services."""
 
     number = models.PositiveBigIntegerField(_("number"), unique=True, editable=False)
+    # No index of its own on organisation, level and assignee: each leads a composite index below
+    # (tickets_org_activity_idx, tickets_level_status_idx, tickets_assignee_status_idx), which
+    # serves the same lookups, and every index is one more page written by each new ticket.
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+        Organisation, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,7 +106,9 @@ class Ticket(models.Model):
     service = models.ForeignKey(
         Service, verbose_name=_("service"), on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
     )
-    level = models.ForeignKey(SupportLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="tickets")
+    level = models.ForeignKey(
+        SupportLevel, verbose_name=_("level"), on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
     )
@@ -119,6 +124,7 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
         null=True,
         blank=True,
+        db_index=False,
     )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.SET_NULL, related_name="tickets", null=True, blank=True
@@ -209,7 +215,10 @@ class Ticket(models.Model):
 class Message(models.Model):
     """One message of a ticket's conversation: public (the customer sees it) or an internal note."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
+    # Indexed by tickets_message_ticket_idx (ticket, created_at).
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),
@@ -319,7 +328,10 @@ class ImmutableRowError(Exception):
 class TicketEvent(models.Model):
     """One change to a ticket: who, when, what, and the values before and after. Never edited."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    # Indexed by tickets_event_ticket_idx (ticket, created_at).
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),

@@ -2,8 +2,12 @@
 
 With the database task backend writing to the same database, the task row is inserted inside
 the transaction itself: it commits or rolls back with the change (a transactional outbox), and a
-write costs one transaction instead of two. Any other backend (Celery, immediate, dummy) is
-called after commit, as ``transaction.on_commit`` always did.
+write costs one transaction instead of two. The row is the one the backend's own ``enqueue``
+writes, inserted with SQL built once (``tierdesk.rows``) because it is written inside the
+caller's write transaction, on SQLite under the database's single write lock; the
+``task_enqueued`` signal is sent once the transaction has committed, when the task really is
+queued. Any other backend (Celery, immediate, dummy) is called after commit, as
+``transaction.on_commit`` always did.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from functools import partial
 from typing import Any
 
 from django.db import router, transaction
+
+from tierdesk import rows
 
 
 def _writes_in_transaction(task: Any, alias: str) -> bool:
@@ -25,10 +31,38 @@ def _writes_in_transaction(task: Any, alias: str) -> bool:
     return bool(router.db_for_write(DBTaskResult) == alias)
 
 
+_validated: set[tuple[Any, str]] = set()
+
+
+def _insert_task_row(task: Any, args: tuple[Any, ...], alias: str) -> None:
+    """What ``DatabaseBackend.enqueue`` does, with the row inserted by ``rows.insert``."""
+    from django.tasks.signals import task_enqueued
+    from django.utils.json import normalize_json
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    if (task, backend.alias) not in _validated:  # a task's definition does not change while running
+        backend.validate_task(task)
+        _validated.add((task, backend.alias))
+    row: Any = rows.insert(
+        DBTaskResult(
+            id=backend._get_id(),  # the backend's id function, if one is configured
+            args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
+            priority=task.priority,
+            task_path=task.module_path,
+            queue_name=task.queue_name,
+            run_after=task.run_after,
+            backend_name=backend.alias,
+        ),
+        using=alias,
+    )
+    transaction.on_commit(lambda: task_enqueued.send(type(backend), task_result=row.task_result), using=alias)
+
+
 def enqueue_on_commit(task: Any, *args: Any, using: str | None = None) -> None:
     """``task.enqueue(*args)`` once the transaction on ``using`` commits (never if it rolls back)."""
     connection = transaction.get_connection(using)
     if connection.in_atomic_block and _writes_in_transaction(task, connection.alias):
-        task.enqueue(*args)
+        _insert_task_row(task, args, connection.alias)
     else:
         transaction.on_commit(partial(task.enqueue, *args), using=using)

@@ -105,12 +105,19 @@ def _database(url: str) -> dict[str, Any]:
     except ValueError as error:
         raise ConfigurationError(f"TIERDESK_DATABASE_URL is not a valid database URL: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "tierdesk.sqlite"  # Django's, with writers queued on a lock file
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            # A checkpoint every 10,000 pages (about 40 MB of WAL) instead of 1,000: the pages
+            # every write touches (the newest leaf of each index, the counters) are copied back
+            # to the database file once per checkpoint, so fewer checkpoints copy fewer pages.
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA wal_autocheckpoint=10000;"
+            ),
         }
-        config.setdefault("TEST", {})["NAME"] = env_str("TIERDESK_TEST_SQLITE", "") or None
+        config.setdefault("TEST", {})["NAME"] = env_str("TIERDESK_TEST_SQLITE", "") or ":memory:"
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

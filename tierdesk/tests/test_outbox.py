@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.tasks.signals import task_enqueued
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
@@ -28,6 +29,32 @@ def test_with_the_database_backend_the_task_row_commits_or_rolls_back_with_the_c
         enqueue_on_commit(dispatch_event, 2)
         raise Undo
     assert [r.args_kwargs["args"] for r in DBTaskResult.objects.all()] == [[1]]
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_row_is_the_one_the_backend_writes_and_enqueued_is_announced_after_commit(  # type: ignore[no-untyped-def]
+    db, django_capture_on_commit_callbacks
+):
+    announced = []
+
+    def receiver(sender, task_result, **kwargs):  # type: ignore[no-untyped-def]
+        announced.append(task_result)
+
+    task_enqueued.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            enqueue_on_commit(dispatch_event, 5)
+            assert announced == []  # not before the commit
+        ours = DBTaskResult.objects.get()
+        # the backend's own enqueue, for comparison
+        theirs = dispatch_event.enqueue(5).db_result  # type: ignore[attr-defined]
+    finally:
+        task_enqueued.disconnect(receiver)
+    fields = ("status", "args_kwargs", "priority", "task_path", "queue_name", "backend_name", "run_after", "worker_ids")
+    assert {f: getattr(ours, f) for f in fields} == {f: getattr(theirs, f) for f in fields}
+    assert ours.enqueued_at is not None
+    assert [r.id for r in announced] == [str(ours.id), str(theirs.id)]
+    assert ours.task_result.task == dispatch_event  # the worker finds the task it names
 
 
 @override_settings(TASKS=DUMMY_TASKS)

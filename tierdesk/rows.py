@@ -1,0 +1,135 @@
+"""Model rows read and inserted with SQL built once per process, for the few hottest paths.
+
+The ORM builds each statement anew on every call. On the paths a client repeats hundreds of
+times a second (an API token's lookup, opening a ticket) building the statement costs several
+times more than running it. Here a model's column list, its converters and its INSERT are
+worked out once per model and database from the model's own fields; the SQL around them is
+written by hand where it is used, and rows come back as ordinary model instances (``from_db``)
+holding the values the ORM would have given (the database's converters are applied).
+
+``insert()`` is ``save(force_insert=True)`` of a new row: the same ``pre_save`` and
+``post_save`` signals, the same field preparation (``pre_save``, ``get_db_prep_save``), the
+same check of unsaved related objects, the primary key read back. A model with parents
+(multi-table inheritance) goes through ``save()`` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import DateField, DateTimeField, Field, Model
+from django.db.models.signals import post_save, pre_save
+
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+class Columns:
+    """The select list of one model's concrete fields under a table alias, and how to read it back."""
+
+    def __init__(self, model: type[Model], alias: str, using: str) -> None:
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+        self.model = model
+        self.using = using
+        self.width = len(fields)
+        self.attnames = [field.attname for field in fields]
+        self.sql = ", ".join(f"{quote(alias)}.{quote(str(field.column))}" for field in fields)
+        self.pk_position = self.attnames.index(model._meta.pk.attname)  # type: ignore[union-attr]
+        self.converters: list[tuple[int, Any, list[Converter]]] = []
+        for position, field in enumerate(fields):
+            column = field.get_col(alias)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                self.converters.append((position, column, found))
+
+    def build(self, row: Sequence[Any], start: int = 0) -> Any:
+        """The instance held in ``row[start:start + width]``; ``None`` when its primary key is NULL
+        (the missing side of a LEFT JOIN)."""
+        values = list(row[start : start + self.width])
+        if values[self.pk_position] is None:
+            return None
+        connection = connections[self.using]
+        for position, column, converters in self.converters:
+            value = values[position]
+            for converter in converters:
+                value = converter(value, column, connection)
+            values[position] = value
+        return self.model.from_db(self.using, self.attnames, values)
+
+
+@cache
+def columns(model: type[Model], alias: str, using: str = "default") -> Columns:
+    """The :class:`Columns` of ``model`` as ``alias`` on the database ``using`` (built once)."""
+    return Columns(model, alias, using)
+
+
+def cache_related(instance: Model, name: str, related: Model | None) -> None:
+    """Remember ``related`` as ``instance.<name>`` the way ``select_related`` does (forward
+    foreign keys and reverse one-to-ones alike; ``None`` for a missing one)."""
+    field = instance._meta.get_field(name)
+    field.set_cached_value(instance, related)  # type: ignore[union-attr]
+
+
+class _InsertPlan:
+    def __init__(self, model: type[Model], using: str, *, with_pk: bool) -> None:
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        meta = model._meta
+        self.fields = [f for f in meta.local_concrete_fields if with_pk or not f.primary_key]
+        # Django's own date and time fields store None as NULL: no preparation to run for it
+        # (a new ticket has a dozen empty ones).
+        self.null_as_is = [type(f) in (DateTimeField, DateField) for f in self.fields]
+        self.returning = [f for f in meta.db_returning_fields if not (with_pk and f.primary_key)]
+        placeholders = ", ".join(["%s"] * len(self.fields))
+        names = ", ".join(quote(str(f.column)) for f in self.fields)
+        self.sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608 - model metadata
+        if self.returning:
+            self.sql += " RETURNING " + ", ".join(quote(str(f.column)) for f in self.returning)
+        self.converters: list[tuple[Any, list[Converter]]] = []
+        for field in self.returning:
+            column = field.get_col(meta.db_table)
+            self.converters.append(
+                (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+            )
+
+
+@cache
+def _insert_plan(model: type[Model], using: str, with_pk: bool) -> _InsertPlan:
+    return _InsertPlan(model, using, with_pk=with_pk)
+
+
+def insert[M: Model](instance: M, *, using: str | None = None) -> M:
+    """INSERT the new row ``instance`` and read back its primary key (``save(force_insert=True)``)."""
+    model = type(instance)
+    using = using or router.db_for_write(model, instance=instance)
+    if model._meta.parents:  # multi-table inheritance: one row per table, the ORM's job
+        instance.save(force_insert=True, using=using)
+        return instance
+    origin = model  # the signals' sender, as save() sends them (a proxy model's own class)
+    if pre_save.has_listeners(origin):
+        pre_save.send(sender=origin, instance=instance, raw=False, using=using, update_fields=None)
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    connection = connections[using]
+    plan = _insert_plan(model, using, instance.pk is not None)
+    values = []
+    for field, null_as_is in zip(plan.fields, plan.null_as_is, strict=True):
+        value = field.pre_save(instance, True)
+        values.append(None if value is None and null_as_is else field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, values)
+        row = cursor.fetchone() if plan.returning else None
+    if row is not None:
+        for value, field, (column, converters) in zip(row, plan.returning, plan.converters, strict=True):
+            for converter in converters:
+                value = converter(value, column, connection)
+            setattr(instance, field.attname, value)
+    instance._state.adding = False
+    instance._state.db = using
+    if post_save.has_listeners(origin):
+        post_save.send(sender=origin, instance=instance, created=True, update_fields=None, raw=False, using=using)
+    return instance
