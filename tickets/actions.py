@@ -43,7 +43,7 @@ from tickets.models import (
 )
 from tierdesk import rows
 from tierdesk.models import next_value
-from tierdesk.outbox import enqueue_on_commit
+from tierdesk.outbox import PendingTask
 
 __all__ = [
     "ActionRefused",
@@ -105,12 +105,17 @@ def _now(now: datetime | None) -> datetime:
 
 def _record(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime, **data: Any) -> TicketEvent:
     event = rows.insert(TicketEvent(ticket=ticket, actor=actor, kind=kind, data=data, created_at=now))
+    _recorded(ticket, event, now)
+    return event
+
+
+def _recorded(ticket: Ticket, event: TicketEvent, now: datetime, dispatch: PendingTask | None = None) -> None:
+    """After an audit event's INSERT: the in-transaction hooks, then its dispatch after commit."""
     for hook in _in_transaction_hooks:
         hook(ticket, event, now)
     from tickets.tasks import dispatch_event
 
-    enqueue_on_commit(dispatch_event, event.pk)
-    return event
+    (dispatch or PendingTask(dispatch_event)).enqueue(event.pk)
 
 
 def _can_see(user: User | None, ticket: Ticket) -> bool:
@@ -348,35 +353,40 @@ def open_ticket(
     )
     for hook in _new_ticket_hooks:
         hook(ticket, now)
+    from tickets.tasks import dispatch_event
+
+    # Every row's INSERT is worked out now, but for what only the transaction knows: the
+    # ticket's number, the keys of the rows inserted before.
     sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
-    body_html = render_markdown(body)
+    message = Message(
+        ticket=ticket,
+        author=requester,
+        sender=sender,
+        body=body,
+        body_html=render_markdown(body),
+        internal=False,
+        channel=channel,
+        created_at=now,
+    )
+    data = {
+        "level": level.code,
+        "category": category.code,
+        "channel": channel,
+        "service": service.reference if service else None,
+    }
+    event = TicketEvent(ticket=ticket, actor=actor, kind=EventKind.CREATED, data=data, created_at=now)
+    pending_ticket = rows.Pending(ticket, later=["number"])
+    pending_message = rows.Pending(message, later=["ticket"])
+    pending_event = rows.Pending(event, later=["ticket", "data"])
+    dispatch = PendingTask(dispatch_event)
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
-        ticket.number = next_value("ticket", start=TICKET_NUMBER_START)
-        rows.insert(ticket)
-        message = _add_message(
-            ticket,
-            author=requester,
-            sender=sender,
-            body=body,
-            body_html=body_html,
-            internal=False,
-            channel=channel,
-            now=now,
-            uploads=uploads,
-        )
-        _record(
-            ticket,
-            EventKind.CREATED,
-            actor=actor,
-            now=now,
-            level=level.code,
-            category=category.code,
-            channel=channel,
-            service=service.reference if service else None,
-            message_id=message.pk,
-        )
+        pending_ticket.insert(number=next_value("ticket", start=TICKET_NUMBER_START))
+        pending_message.insert(ticket=ticket)
+        _store_attachments(ticket, message, uploads, actor=requester, now=now)
+        pending_event.insert(ticket=ticket, data={**data, "message_id": message.pk})
+        _recorded(ticket, event, now, dispatch)
     return ticket
 
 

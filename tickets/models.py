@@ -176,8 +176,20 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "-updated_at", "-id"], name="tickets_org_activity_idx"),
             # Staff lists across every customer (the API's list, newest activity first).
             models.Index(fields=["-updated_at", "-id"], name="tickets_activity_idx"),
-            models.Index(fields=["assignee", "status"], name="tickets_assignee_status_idx"),
-            models.Index(fields=["status", "resolved_at"], name="tickets_status_resolved_idx"),
+            # An agent's tickets. Only assigned ones: a new ticket has no assignee, and leaving it
+            # out of the index is one page fewer to write when a ticket is opened.
+            models.Index(
+                fields=["assignee", "status"],
+                name="tickets_assignee_status_idx",
+                condition=models.Q(assignee__isnull=False),
+            ),
+            # Resolved and closed tickets by when they were resolved (auto-close, satisfaction);
+            # tickets not yet resolved are left out for the same reason.
+            models.Index(
+                fields=["status", "resolved_at"],
+                name="tickets_status_resolved_idx",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
             # The SLA scan: "what is due for a warning or a breach now" is one range scan on this.
             # The id is part of the key so the scan is an index-only scan on PostgreSQL too.
             models.Index(

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from django.db import router, transaction
+from django.tasks.signals import task_enqueued
 
 from tierdesk import rows
 
@@ -34,35 +35,54 @@ def _writes_in_transaction(task: Any, alias: str) -> bool:
 _validated: set[tuple[Any, str]] = set()
 
 
-def _insert_task_row(task: Any, args: tuple[Any, ...], alias: str) -> None:
-    """What ``DatabaseBackend.enqueue`` does, with the row inserted by ``rows.insert``."""
-    from django.tasks.signals import task_enqueued
+class PendingTask:
+    """``enqueue_on_commit(task, *args)`` with the task row worked out ahead of the transaction
+    (everything but its arguments), for the writes that must hold the lock briefly."""
+
+    def __init__(self, task: Any, *, using: str | None = None) -> None:
+        self.task = task
+        self.using = using
+        alias = transaction.get_connection(using).alias
+        self.row = _task_row(task, alias) if _writes_in_transaction(task, alias) else None
+
+    def enqueue(self, *args: Any) -> None:
+        connection = transaction.get_connection(self.using)
+        if self.row is None or not connection.in_atomic_block:
+            transaction.on_commit(partial(self.task.enqueue, *args), using=self.using)
+            return
+        backend = self.task.get_backend()
+        row: Any = self.row.insert(args_kwargs=_arguments(args))
+        transaction.on_commit(
+            lambda: task_enqueued.send(type(backend), task_result=row.task_result), using=connection.alias
+        )
+
+
+def _arguments(args: tuple[Any, ...]) -> Any:
     from django.utils.json import normalize_json
+
+    return normalize_json({"args": list(args), "kwargs": {}})
+
+
+def _task_row(task: Any, alias: str) -> rows.Pending[Any]:
+    """The row ``DatabaseBackend.enqueue`` writes for ``task``, its arguments still to come."""
     from django_tasks_db.models import DBTaskResult
 
     backend = task.get_backend()
     if (task, backend.alias) not in _validated:  # a task's definition does not change while running
         backend.validate_task(task)
         _validated.add((task, backend.alias))
-    row: Any = rows.insert(
-        DBTaskResult(
-            id=backend._get_id(),  # the backend's id function, if one is configured
-            args_kwargs=normalize_json({"args": list(args), "kwargs": {}}),
-            priority=task.priority,
-            task_path=task.module_path,
-            queue_name=task.queue_name,
-            run_after=task.run_after,
-            backend_name=backend.alias,
-        ),
-        using=alias,
+    row: Any = DBTaskResult(
+        id=backend._get_id(),  # the backend's id function, if one is configured
+        args_kwargs=None,
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after,
+        backend_name=backend.alias,
     )
-    transaction.on_commit(lambda: task_enqueued.send(type(backend), task_result=row.task_result), using=alias)
+    return rows.Pending(row, later=["args_kwargs"], using=alias)
 
 
 def enqueue_on_commit(task: Any, *args: Any, using: str | None = None) -> None:
     """``task.enqueue(*args)`` once the transaction on ``using`` commits (never if it rolls back)."""
-    connection = transaction.get_connection(using)
-    if connection.in_atomic_block and _writes_in_transaction(task, connection.alias):
-        _insert_task_row(task, args, connection.alias)
-    else:
-        transaction.on_commit(partial(task.enqueue, *args), using=using)
+    PendingTask(task, using=using).enqueue(*args)

@@ -15,7 +15,7 @@ same check of unsaved related objects, the primary key read back. A model with p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -103,33 +103,65 @@ def _insert_plan(model: type[Model], using: str, with_pk: bool) -> _InsertPlan:
     return _InsertPlan(model, using, with_pk=with_pk)
 
 
+class Pending[M: Model]:
+    """A new row whose INSERT is worked out ahead of its transaction.
+
+    Every value is prepared when the ``Pending`` is made, except the fields named in ``later``
+    (a number taken from a counter, the key of a row inserted just before): ``insert()`` sets
+    those, prepares them and runs the statement. A transaction that holds SQLite's single write
+    lock then spends it on the statements. ``pre_save`` receivers see the instance as it is
+    inserted (with them, everything is prepared at insert time).
+    """
+
+    def __init__(self, instance: M, *, later: Iterable[str] = (), using: str | None = None) -> None:
+        model = type(instance)
+        self.instance = instance
+        self.using = using or router.db_for_write(model, instance=instance)
+        self.by_save = bool(model._meta.parents)  # multi-table inheritance: one row per table, the ORM's job
+        self.early = not self.by_save and not pre_save.has_listeners(model)
+        self.plan = _insert_plan(model, self.using, instance.pk is not None)
+        names = set(later)
+        self.later = [i for i, f in enumerate(self.plan.fields) if not self.early or {f.name, f.attname} & names]
+        self.values: list[Any] = [None] * len(self.plan.fields)
+        if self.early:
+            self._prepare(i for i in range(len(self.plan.fields)) if i not in self.later)
+
+    def _prepare(self, positions: Iterable[int]) -> None:
+        connection = connections[self.using]
+        fields, null_as_is = self.plan.fields, self.plan.null_as_is
+        for i in positions:
+            value = fields[i].pre_save(self.instance, True)
+            self.values[i] = None if value is None and null_as_is[i] else fields[i].get_db_prep_save(value, connection)
+
+    def insert(self, **values: Any) -> M:
+        """Set ``values`` on the instance, INSERT it and read back its primary key."""
+        instance, using, model = self.instance, self.using, type(self.instance)
+        for name, value in values.items():
+            setattr(instance, name, value)
+        if self.by_save:
+            instance.save(force_insert=True, using=using)
+            return instance
+        if pre_save.has_listeners(model):  # the signals' sender is the instance's own class, as save() sends it
+            pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+        instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+        self._prepare(self.later)
+        connection = connections[using]
+        plan = self.plan
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, self.values)
+            row = cursor.fetchone() if plan.returning else None
+        if row is not None:
+            for value, field, (column, converters) in zip(row, plan.returning, plan.converters, strict=True):
+                for converter in converters:
+                    value = converter(value, column, connection)
+                setattr(instance, field.attname, value)
+        instance._state.adding = False
+        instance._state.db = using
+        if post_save.has_listeners(model):
+            post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using)
+        return instance
+
+
 def insert[M: Model](instance: M, *, using: str | None = None) -> M:
     """INSERT the new row ``instance`` and read back its primary key (``save(force_insert=True)``)."""
-    model = type(instance)
-    using = using or router.db_for_write(model, instance=instance)
-    if model._meta.parents:  # multi-table inheritance: one row per table, the ORM's job
-        instance.save(force_insert=True, using=using)
-        return instance
-    origin = model  # the signals' sender, as save() sends them (a proxy model's own class)
-    if pre_save.has_listeners(origin):
-        pre_save.send(sender=origin, instance=instance, raw=False, using=using, update_fields=None)
-    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-    connection = connections[using]
-    plan = _insert_plan(model, using, instance.pk is not None)
-    values = []
-    for field, null_as_is in zip(plan.fields, plan.null_as_is, strict=True):
-        value = field.pre_save(instance, True)
-        values.append(None if value is None and null_as_is else field.get_db_prep_save(value, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(plan.sql, values)
-        row = cursor.fetchone() if plan.returning else None
-    if row is not None:
-        for value, field, (column, converters) in zip(row, plan.returning, plan.converters, strict=True):
-            for converter in converters:
-                value = converter(value, column, connection)
-            setattr(instance, field.attname, value)
-    instance._state.adding = False
-    instance._state.db = using
-    if post_save.has_listeners(origin):
-        post_save.send(sender=origin, instance=instance, created=True, update_fields=None, raw=False, using=using)
-    return instance
+    return Pending(instance, later=(), using=using).insert()
