@@ -9,8 +9,9 @@ holding the values the ORM would have given (the database's converters are appli
 
 ``insert()`` is ``save(force_insert=True)`` of a new row: the same ``pre_save`` and
 ``post_save`` signals, the same field preparation (``pre_save``, ``get_db_prep_save``), the
-same check of unsaved related objects, the primary key read back. A model with parents
-(multi-table inheritance) goes through ``save()`` itself.
+same check of unsaved related objects, the primary key read back. ``Pending`` does the same in
+two steps, the values prepared ahead of the transaction and the statement run inside it. A
+model with parents (multi-table inheritance) goes through ``save()`` itself.
 """
 
 from __future__ import annotations
