@@ -37,12 +37,34 @@ SIGNATURE_HEADER = "Tierdesk-Signature"
 RESPONSE_KEEP = 2000
 
 # TicketEvent kinds → webhook events.
+# The audit events that become webhook events: by their kind, and for the managed
+# interventions' steps (recorded as "updated" events) by their step.
 TICKET_EVENTS = {
     "created": WebhookEvent.TICKET_CREATED,
     "status": WebhookEvent.TICKET_STATUS_CHANGED,
     "reopened": WebhookEvent.TICKET_STATUS_CHANGED,
     "message": WebhookEvent.TICKET_MESSAGE_ADDED,
+    "sla_warning": WebhookEvent.SLA_WARNING,
+    "sla_breach": WebhookEvent.SLA_BREACH,
 }
+STEP_EVENTS = {
+    "quote_accepted": WebhookEvent.QUOTE_ACCEPTED,
+    "invoice_issued": WebhookEvent.INVOICE_ISSUED,
+    "credit_note_issued": WebhookEvent.INVOICE_ISSUED,
+}
+# What of an event's data a receiver gets (the rest is the desk's own bookkeeping).
+SHARED_DATA = {
+    "before", "after", "cause", "sender", "channel",  # ticket changes
+    "level", "clock", "due_at",  # SLA warnings and breaches
+    "step", "quote", "requested_start", "invoice", "credit_note", "total", "currency",  # interventions
+}  # fmt: skip
+
+
+def webhook_event_for(kind: str, data: dict[str, Any]) -> str | None:
+    """The webhook event an audit event of ``kind`` with ``data`` becomes, if any."""
+    if kind == "updated":
+        return STEP_EVENTS.get(str(data.get("step")))
+    return TICKET_EVENTS.get(kind)
 
 
 def emit(event: str, *, key: str, data: dict[str, Any], now: datetime | None = None) -> list[int]:
@@ -86,7 +108,10 @@ def on_ticket_event(event_id: int) -> None:
         .filter(pk=event_id)
         .first()
     )
-    if event is None or event.kind not in TICKET_EVENTS:
+    if event is None:
+        return
+    name = webhook_event_for(event.kind, event.data or {})
+    if name is None:
         return
     if not Webhook.objects.filter(active=True).exists():
         return
@@ -100,7 +125,7 @@ def on_ticket_event(event_id: int) -> None:
             "level": ticket.level.code,
             "customer": ticket.organisation.name,
         },
-        "change": {k: v for k, v in event.data.items() if k in {"before", "after", "cause", "sender", "channel"}},
+        "change": {k: v for k, v in (event.data or {}).items() if k in SHARED_DATA},
     }
     if event.kind == "message":
         from tickets.models import Message
@@ -109,7 +134,7 @@ def on_ticket_event(event_id: int) -> None:
         if message is None:
             return  # internal notes never leave the desk
         data["message"] = {"id": message.pk, "sender": message.sender, "body": message.body}
-    emit(TICKET_EVENTS[event.kind], key=f"ticket-event:{event.pk}", data=data, now=event.created_at)
+    emit(name, key=f"ticket-event:{event.pk}", data=data, now=event.created_at)
 
 
 # --- sending ---------------------------------------------------------------------------------

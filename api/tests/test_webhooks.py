@@ -158,3 +158,48 @@ def test_supervisors_register_webhooks_in_the_administration(desk, client):  # t
     assert refused.status_code == 200 and Webhook.objects.count() == 1
     client.force_login(desk.l1)
     assert client.get("/admin/api/webhook/").status_code == 302
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE=True)
+def test_sla_warnings_and_breaches_are_delivered(  # type: ignore[no-untyped-def]
+    desk, receiver, open_incident, now, django_capture_on_commit_callbacks
+):
+    from sla.scan import scan
+
+    hook(receiver.url, ["sla.warning", "sla.breach"])
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = open_incident()
+    with django_capture_on_commit_callbacks(execute=True):
+        scan(now + timedelta(hours=1))  # L1 warns after an hour without an answer
+    with django_capture_on_commit_callbacks(execute=True):
+        scan(now + timedelta(hours=6, minutes=1))  # and the first answer is late after six
+    payloads = [json.loads(r["body"]) for r in receiver.received]
+    assert [p["event"] for p in payloads] == ["sla.warning", "sla.breach"]
+    breach = payloads[1]["data"]
+    assert breach["ticket"]["number"] == ticket.number and breach["change"]["level"] == "L1"
+    assert breach["change"]["due_at"] == ticket.first_response_due_at.isoformat()
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE=True)
+def test_accepted_quotes_and_issued_invoices_are_delivered(  # type: ignore[no-untyped-def]
+    desk, receiver, open_incident, now, django_capture_on_commit_callbacks
+):
+    from tickets.models import EventKind
+
+    hook(receiver.url, ["quote.accepted", "invoice.issued"])
+    ticket = open_incident()
+    invoice = {"quote": "P-2027-0001", "invoice": "F-2027-0001", "total": "121.00", "currency": "EUR"}
+    steps: list[dict[str, Any]] = [
+        {"step": "quote_sent", "quote": "P-2027-0001"},  # not an event receivers asked for
+        {"step": "quote_accepted", "quote": "P-2027-0001", "requested_start": None},
+        {"step": "invoice_issued", **invoice},
+        {"step": "credit_note_issued", "invoice": "F-2027-0001", "credit_note": "R-2027-0001", "reason": "x"},
+    ]
+    for data in steps:
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.record_event(ticket, EventKind.UPDATED, actor=desk.billing, now=now, **data)
+    payloads = [json.loads(r["body"]) for r in receiver.received]
+    assert [p["event"] for p in payloads] == ["quote.accepted", "invoice.issued", "invoice.issued"]
+    assert payloads[1]["data"]["change"] == {"step": "invoice_issued", **invoice}
+    assert payloads[2]["data"]["change"]["credit_note"] == "R-2027-0001"
+    assert "reason" not in payloads[2]["data"]["change"]
