@@ -11,11 +11,12 @@ import base64
 import binascii
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -337,6 +338,23 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from None
 
 
+def keyset_page(
+    items: QuerySet[Any], field: str, cursor: str | None, limit: int, render: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    """One page of ``items``, newest ``field`` first, after ``cursor``: keyset pagination over
+    (``field``, id), with the cursor of the next page when there is one."""
+    if cursor:
+        when, pk = decode_cursor(cursor)
+        items = items.filter(Q(**{f"{field}__lt": when}) | Q(**{field: when, "id__lt": pk}))
+    page = list(items.order_by(f"-{field}", "-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "items": [render(item) for item in page],
+        "next_cursor": encode_cursor(getattr(page[-1], field), page[-1].pk) if more else None,
+    }
+
+
 # --- tickets -------------------------------------------------------------------------------
 
 tickets = Router(tags=["tickets"])
@@ -365,16 +383,7 @@ def list_tickets(
         items = items.filter(service__reference=service.strip().lower())
     if updated_since:
         items = items.filter(updated_at__gte=as_utc(updated_since, field="updated_since"))
-    if cursor:
-        when, pk = decode_cursor(cursor)
-        items = items.filter(Q(updated_at__lt=when) | Q(updated_at=when, id__lt=pk))
-    page = list(items.order_by("-updated_at", "-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {
-        "items": [ticket_out(t) for t in page],
-        "next_cursor": encode_cursor(page[-1].updated_at, page[-1].pk) if more else None,
-    }
+    return keyset_page(items, "updated_at", cursor, limit, ticket_out)
 
 
 def _category(code: str, *, field: str = "category") -> Category:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from pydantic import Field
 
 from accounts.models import User
 from api.errors import ApiError
-from api.rest import ERRORS, MAX_PAGE, WRITE, as_utc, decode_cursor, encode_cursor
+from api.rest import ERRORS, MAX_PAGE, WRITE, as_utc, keyset_page
 from api.schemas import (
     AcceptIn,
     GuidePage,
@@ -147,16 +147,7 @@ def list_quotes(
     items = _quotes_for(request.auth)  # type: ignore[attr-defined]
     if state:
         items = items.filter(state=state)
-    if cursor:
-        when, pk = decode_cursor(cursor)
-        items = items.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=pk))
-    page = list(items.order_by("-created_at", "-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {
-        "items": [quote_out(q) for q in page],
-        "next_cursor": encode_cursor(page[-1].created_at, page[-1].pk) if more else None,
-    }
+    return keyset_page(items, "created_at", cursor, limit, quote_out)
 
 
 @quotes.get("/quotes/{number}", response={200: QuoteOut, **ERRORS}, summary="Read a quote")
@@ -259,16 +250,7 @@ def list_invoices(
     items = _invoices_for(request.auth)  # type: ignore[attr-defined]
     if kind:
         items = items.filter(kind=kind)
-    if cursor:
-        when, pk = decode_cursor(cursor)
-        items = items.filter(Q(issued_at__lt=when) | Q(issued_at=when, id__lt=pk))
-    page = list(items.order_by("-issued_at", "-id")[: limit + 1])
-    more = len(page) > limit
-    page = page[:limit]
-    return {
-        "items": [invoice_out(i) for i in page],
-        "next_cursor": encode_cursor(page[-1].issued_at, page[-1].pk) if more else None,
-    }
+    return keyset_page(items, "issued_at", cursor, limit, invoice_out)
 
 
 def _invoice(request: HttpRequest, number: str) -> Invoice:
