@@ -173,9 +173,12 @@ class Ticket(models.Model):
         ordering = ["-updated_at", "-id"]
         indexes = [
             models.Index(fields=["level", "status", "created_at"], name="tickets_level_status_idx"),
-            models.Index(fields=["organisation", "-updated_at", "-id"], name="tickets_org_activity_idx"),
-            # Staff lists across every customer (the API's list, newest activity first).
-            models.Index(fields=["-updated_at", "-id"], name="tickets_activity_idx"),
+            # Lists, newest activity first: a customer's, and staff's across every customer (the
+            # API's list). Ascending keys, read backwards: a new ticket's entry goes at the end of
+            # the index, where SQLite and PostgreSQL append to the last page, instead of at the
+            # start, where every page fills half and splits (more pages written by each ticket).
+            models.Index(fields=["organisation", "updated_at", "id"], name="tickets_org_activity_asc_idx"),
+            models.Index(fields=["updated_at", "id"], name="tickets_activity_asc_idx"),
             # An agent's tickets. Only assigned ones: a new ticket has no assignee, and leaving it
             # out of the index is one page fewer to write when a ticket is opened.
             models.Index(
@@ -227,7 +230,9 @@ class Ticket(models.Model):
 class Message(models.Model):
     """One message of a ticket's conversation: public (the customer sees it) or an internal note."""
 
-    # Indexed by tickets_message_ticket_idx (ticket, created_at).
+    # Indexed by tickets_message_ticket_idx (ticket, created_at). The author is not indexed:
+    # nothing looks messages up by author, and an index would be one more page written by every
+    # message; deleting a user (refused once they have written) reads the table instead.
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages", db_index=False
     )
@@ -238,6 +243,7 @@ class Message(models.Model):
         related_name="ticket_messages",
         null=True,
         blank=True,
+        db_index=False,
     )
     sender = models.CharField(_("from"), max_length=10, choices=Sender.choices)
     body = models.TextField(_("message"))
@@ -340,7 +346,8 @@ class ImmutableRowError(Exception):
 class TicketEvent(models.Model):
     """One change to a ticket: who, when, what, and the values before and after. Never edited."""
 
-    # Indexed by tickets_event_ticket_idx (ticket, created_at).
+    # Indexed by tickets_event_ticket_idx (ticket, created_at). The actor is not indexed, as
+    # a message's author is not.
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events", db_index=False
     )
@@ -351,6 +358,7 @@ class TicketEvent(models.Model):
         related_name="ticket_events",
         null=True,
         blank=True,
+        db_index=False,
     )
     kind = models.CharField(_("what"), max_length=20, choices=EventKind.choices)
     data = models.JSONField(_("details"), default=dict, blank=True)

@@ -4,8 +4,11 @@ The ORM builds each statement anew on every call. On the paths a client repeats 
 times a second (an API token's lookup, opening a ticket) building the statement costs several
 times more than running it. Here a model's column list, its converters and its INSERT are
 worked out once per model and database from the model's own fields; the SQL around them is
-written by hand where it is used, and rows come back as ordinary model instances (``from_db``)
-holding the values the ORM would have given (the database's converters are applied).
+written by hand where it is used, and rows come back as ordinary model instances holding the
+values the ORM would have given (the database's converters are applied). They are made as
+``Model.from_db`` makes them, without the call to ``__init__`` when nothing could tell the
+difference: the model keeps Django's ``__init__``, nothing listens to ``pre_init`` or
+``post_init``, and no field has a descriptor of its own that acts on assignment.
 
 ``insert()`` is ``save(force_insert=True)`` of a new row: the same ``pre_save`` and
 ``post_save`` signals, the same field preparation (``pre_save``, ``get_db_prep_save``), the
@@ -22,8 +25,11 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DateField, DateTimeField, Field, Model
-from django.db.models.signals import post_save, pre_save
+from django.db.models import BooleanField, CharField, DateField, DateTimeField, Field, Model, TextField
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, post_save, pre_init, pre_save
 
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
@@ -41,6 +47,10 @@ class Columns:
         self.attnames = [field.attname for field in fields]
         self.sql = ", ".join(f"{quote(alias)}.{quote(str(field.column))}" for field in fields)
         self.pk_position = self.attnames.index(model._meta.pk.attname)  # type: ignore[union-attr]
+        # Assigning these descriptors' attributes in __init__ only stores the value.
+        self.plain = model.__init__ is Model.__init__ and all(
+            type(_class_attribute(model, name)) in _PLAIN_DESCRIPTORS for name in self.attnames
+        )
         self.converters: list[tuple[int, Any, list[Converter]]] = []
         for position, field in enumerate(fields):
             column = field.get_col(alias)
@@ -60,7 +70,26 @@ class Columns:
             for converter in converters:
                 value = converter(value, column, connection)
             values[position] = value
-        return self.model.from_db(self.using, self.attnames, values)
+        model = self.model
+        if not self.plain or pre_init.has_listeners(model) or post_init.has_listeners(model):
+            return model.from_db(self.using, self.attnames, values)
+        instance = model.__new__(model)
+        state = ModelState()
+        state.adding = False
+        state.db = self.using
+        instance._state = state
+        instance.__dict__.update(zip(self.attnames, values, strict=True))
+        return instance
+
+
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def _class_attribute(model: type[Model], name: str) -> object:
+    for klass in model.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
 
 
 @cache
@@ -85,6 +114,9 @@ class _InsertPlan:
         # Django's own date and time fields store None as NULL: no preparation to run for it
         # (a new ticket has a dozen empty ones).
         self.null_as_is = [type(f) in (DateTimeField, DateField) for f in self.fields]
+        # Django's own text and boolean fields store a str (a bool) as it is, on every backend:
+        # what their preparation would return is the value itself.
+        self.stored_as_is = [_AS_IS.get(type(f)) for f in self.fields]
         self.returning = [f for f in meta.db_returning_fields if not (with_pk and f.primary_key)]
         placeholders = ", ".join(["%s"] * len(self.fields))
         names = ", ".join(quote(str(f.column)) for f in self.fields)
@@ -97,6 +129,9 @@ class _InsertPlan:
             self.converters.append(
                 (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
             )
+
+
+_AS_IS: dict[type[Field[Any, Any]], type] = {CharField: str, TextField: str, BooleanField: bool}
 
 
 @cache
@@ -129,8 +164,14 @@ class Pending[M: Model]:
 
     def _prepare(self, positions: Iterable[int]) -> None:
         connection = connections[self.using]
-        fields, null_as_is = self.plan.fields, self.plan.null_as_is
+        fields, null_as_is, stored_as_is = self.plan.fields, self.plan.null_as_is, self.plan.stored_as_is
         for i in positions:
+            kind = stored_as_is[i]
+            if kind is not None:
+                value = getattr(self.instance, fields[i].attname)  # Field.pre_save
+                if type(value) is kind:
+                    self.values[i] = value
+                    continue
             value = fields[i].pre_save(self.instance, True)
             self.values[i] = None if value is None and null_as_is[i] else fields[i].get_db_prep_save(value, connection)
 

@@ -8,6 +8,11 @@ and holds it until ``COMMIT`` or ``ROLLBACK``: a waiting writer is let in as soo
 released. The wait is bounded by the connection's ``timeout``; past it the transaction starts
 anyway and SQLite's own locking decides, as without this backend. In-memory databases (tests)
 are left as they are.
+
+The cursors also remember how they rewrote a statement's ``%s`` placeholders into SQLite's
+``?``: Django runs a regular expression over every statement on every call, which costs more
+than running a short statement. Statements up to ``CONVERTED_MAX_LENGTH`` characters are kept
+(the last ``CONVERTED_KEPT`` of them); longer ones, such as bulk inserts, are rewritten each time.
 """
 
 from __future__ import annotations
@@ -15,11 +20,29 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.db.backends.sqlite3 import base
 
 POLL_SECONDS = 0.0002
+CONVERTED_MAX_LENGTH = 4000
+CONVERTED_KEPT = 1024
+
+
+@lru_cache(maxsize=CONVERTED_KEPT)
+def _qmark(query: str) -> str:
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
+class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
+    """Django's cursor, with the ``format`` to ``qmark`` rewrite of short statements remembered."""
+
+    def convert_query(self, query: str, *, param_names: Sequence[str] | None = None) -> str:
+        if param_names is None and len(query) <= CONVERTED_MAX_LENGTH:
+            return _qmark(query)
+        return str(super().convert_query(query, param_names=param_names))
 
 
 class WriterLock:
@@ -62,6 +85,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer: WriterLock | None = None
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        return self.connection.cursor(factory=SQLiteCursorWrapper)
 
     def _writer_lock(self) -> WriterLock | None:
         if self._writer is None and not self.is_in_memory_db():

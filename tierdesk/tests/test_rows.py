@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_init, post_save, pre_save
 
 from api.actions import create_token, find_token
 from levels.models import Category
@@ -38,7 +38,30 @@ def test_a_row_reads_back_with_the_values_the_orm_gives(desk, open_incident):  #
     assert _values(ours) == _values(Ticket.objects.get(pk=ticket.pk))
     assert ours.created_at.tzinfo is not None and ours.first_response_due_at is not None
     assert not ours._state.adding and ours._state.db == "default"
+    assert columns.plain  # made without __init__: nothing could tell
+    assert ours == Ticket.objects.get(pk=ticket.pk) and ours.level.code == ticket.level.code
+    ours.subject = "Changed"
+    ours.save(update_fields=["subject"])
+    assert Ticket.objects.get(pk=ticket.pk).subject == "Changed"
     assert columns.build((None,) * columns.width) is None  # the missing side of a LEFT JOIN
+
+
+def test_rows_go_through_init_when_something_listens_to_it(desk, open_incident):  # type: ignore[no-untyped-def]
+    ticket = open_incident()
+    columns = rows.columns(Ticket, "t")
+    seen: list[int] = []
+
+    def initialised(sender, instance, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(instance.pk)
+
+    post_init.connect(initialised, sender=Ticket)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns.sql} FROM tickets_ticket t WHERE t.id = %s", [ticket.pk])  # noqa: S608
+            ours = columns.build(cursor.fetchone())
+    finally:
+        post_init.disconnect(initialised, sender=Ticket)
+    assert seen == [ticket.pk] and _values(ours) == _values(Ticket.objects.get(pk=ticket.pk))
 
 
 def test_an_inserted_row_is_the_row_save_writes_with_its_signals(desk, open_incident, now):  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -96,3 +97,44 @@ def test_in_memory_databases_take_no_lock() -> None:
     settings: dict[str, Any] = {**connections["default"].settings_dict, "NAME": ":memory:", "OPTIONS": {}}
     database = DatabaseWrapper(settings, alias="lock-memory")
     assert database._writer_lock() is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT %s",
+        "SELECT x FROM t WHERE x = %s AND y LIKE '%%a' ESCAPE '\\'",
+        "INSERT INTO t (x, y) VALUES (%s, %s)",
+        "SELECT 1",
+        "SELECT " + ", ".join(["%s"] * 2000),  # longer than what is remembered
+    ],
+)
+def test_placeholders_are_rewritten_as_django_does(query: str) -> None:
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoCursor
+
+    from tierdesk.sqlite.base import SQLiteCursorWrapper
+
+    connection = sqlite3.connect(":memory:")
+    try:
+        ours, django = connection.cursor(factory=SQLiteCursorWrapper), connection.cursor(factory=DjangoCursor)
+        converted = ours.convert_query(query)
+        assert converted == django.convert_query(query)
+        assert ours.convert_query(query) == converted  # remembered, or rewritten again when long
+    finally:
+        connection.close()
+
+
+def test_statements_run_through_the_remembering_cursor(tmp_path: Path) -> None:
+    database = _wrapper(tmp_path / "desk.sqlite3", "cursor-one")
+    try:
+        cursor = database.cursor()
+        cursor.execute("CREATE TABLE t (x text)")
+        for value in ("a%", "b", "a%"):
+            cursor.execute("INSERT INTO t VALUES (%s)", [value])
+        cursor.execute("SELECT COUNT(*) FROM t WHERE x LIKE 'a%%'")
+        assert cursor.fetchone() == (2,)
+        cursor.execute("SELECT x FROM t WHERE x = %(value)s", {"value": "b"})  # pyformat, as Django allows
+        assert cursor.fetchall() == [("b",)]
+        assert type(cursor.cursor).__module__ == "tierdesk.sqlite.base"
+    finally:
+        database.close()
