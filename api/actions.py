@@ -7,6 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -95,18 +96,22 @@ def _token_columns() -> tuple[rows.Columns, rows.Columns, rows.Columns]:
     return rows.columns(ApiToken, "t"), rows.columns(User, "u"), rows.columns(Organisation, "o")
 
 
-def _token_row(prefix: str) -> tuple[Any, ...] | None:
+@cache
+def _token_sql() -> str:
     token_columns, user_columns, organisation_columns = _token_columns()
     quote = connection.ops.quote_name
+    return (
+        f"SELECT {token_columns.sql}, {user_columns.sql}, {organisation_columns.sql}"  # noqa: S608 - model metadata
+        f" FROM {quote(ApiToken._meta.db_table)} t"
+        f" JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
+        f" LEFT JOIN {quote(Organisation._meta.db_table)} o ON o.id = u.organisation_id"
+        " WHERE t.prefix = %s AND t.revoked_at IS NULL"
+    )
+
+
+def _token_row(prefix: str) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {token_columns.sql}, {user_columns.sql}, {organisation_columns.sql}"  # noqa: S608 - model metadata
-            f" FROM {quote(ApiToken._meta.db_table)} t"
-            f" JOIN {quote(User._meta.db_table)} u ON u.id = t.user_id"
-            f" LEFT JOIN {quote(Organisation._meta.db_table)} o ON o.id = u.organisation_id"
-            " WHERE t.prefix = %s AND t.revoked_at IS NULL",
-            [prefix],
-        )
+        cursor.execute(_token_sql(), [prefix])
         found: tuple[Any, ...] | None = cursor.fetchone()
     return found
 

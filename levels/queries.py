@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 
 from levels.models import Category, SupportLevel, Team
 from sla.models import BusinessCalendar, SlaPolicy
 from tierdesk import rows
+
+
+def _columns() -> tuple[rows.Columns, ...]:
+    return (
+        rows.columns(Category, "c"),
+        rows.columns(SupportLevel, "l"),
+        rows.columns(Team, "t"),
+        rows.columns(BusinessCalendar, "k"),
+        rows.columns(SlaPolicy, "p"),
+    )
+
+
+@cache
+def _sql() -> str:
+    category, level, team, calendar, policy = _columns()
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {category.sql}, {level.sql}, {team.sql}, {calendar.sql}, {policy.sql}"  # noqa: S608 - model metadata
+        f" FROM {quote(Category._meta.db_table)} c"
+        f" JOIN {quote(SupportLevel._meta.db_table)} l ON l.id = c.level_id"
+        f" LEFT JOIN {quote(Team._meta.db_table)} t ON t.id = c.team_id"
+        f" LEFT JOIN {quote(BusinessCalendar._meta.db_table)} k ON k.id = l.calendar_id"
+        f" LEFT JOIN {quote(SlaPolicy._meta.db_table)} p ON p.level_id = l.id"
+        " WHERE c.code = %s AND c.active = %s"
+    )
 
 
 def category_for_opening(code: str) -> Category | None:
@@ -17,25 +44,9 @@ def category_for_opening(code: str) -> Category | None:
     "level__sla_policy").filter(code=code, active=True).first()``, with the SQL written once
     (``tierdesk.rows``): the API opens tickets hundreds of times a second.
     """
-    category, level, team, calendar, policy = (
-        rows.columns(Category, "c"),
-        rows.columns(SupportLevel, "l"),
-        rows.columns(Team, "t"),
-        rows.columns(BusinessCalendar, "k"),
-        rows.columns(SlaPolicy, "p"),
-    )
-    quote = connection.ops.quote_name
+    category, level, team, calendar, policy = _columns()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {category.sql}, {level.sql}, {team.sql}, {calendar.sql}, {policy.sql}"  # noqa: S608 - model metadata
-            f" FROM {quote(Category._meta.db_table)} c"
-            f" JOIN {quote(SupportLevel._meta.db_table)} l ON l.id = c.level_id"
-            f" LEFT JOIN {quote(Team._meta.db_table)} t ON t.id = c.team_id"
-            f" LEFT JOIN {quote(BusinessCalendar._meta.db_table)} k ON k.id = l.calendar_id"
-            f" LEFT JOIN {quote(SlaPolicy._meta.db_table)} p ON p.level_id = l.id"
-            " WHERE c.code = %s AND c.active = %s",
-            [code, True],
-        )
+        cursor.execute(_sql(), [code, True])
         row = cursor.fetchone()
     if row is None:
         return None

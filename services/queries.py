@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 
 from services.models import Service
@@ -18,10 +20,14 @@ def service_of(organisation_id: int | None, reference: str) -> Service | None:
         return None
     columns = rows.columns(Service, "s")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns.sql} FROM {connection.ops.quote_name(Service._meta.db_table)} s"  # noqa: S608 - model metadata
-            " WHERE s.organisation_id = %s AND s.reference = %s",
-            [organisation_id, reference.strip().lower()],
-        )
+        cursor.execute(_sql(), [organisation_id, reference.strip().lower()])
         row = cursor.fetchone()
     return None if row is None else columns.build(row)
+
+
+@cache
+def _sql() -> str:
+    return (
+        f"SELECT {rows.columns(Service, 's').sql} FROM {connection.ops.quote_name(Service._meta.db_table)} s"  # noqa: S608 - model metadata
+        " WHERE s.organisation_id = %s AND s.reference = %s"
+    )

@@ -8,7 +8,10 @@ written by hand where it is used, and rows come back as ordinary model instances
 values the ORM would have given (the database's converters are applied). They are made as
 ``Model.from_db`` makes them, without the call to ``__init__`` when nothing could tell the
 difference: the model keeps Django's ``__init__``, nothing listens to ``pre_init`` or
-``post_init``, and no field has a descriptor of its own that acts on assignment.
+``post_init``, and no field has a descriptor of its own that acts on assignment. The converted
+values of the last ``CONVERTED_ROWS`` distinct rows each ``Columns`` read are remembered when they
+are all of immutable types (text, numbers, dates and times, durations…): an API token, its owner
+or a category read again unchanged is not converted again (a row holding JSON always is).
 
 ``insert()`` is ``save(force_insert=True)`` of a new row: the same ``pre_save`` and
 ``post_save`` signals, the same field preparation (``pre_save``, ``get_db_prep_save``), the
@@ -20,8 +23,11 @@ model with parents (multi-table inheritance) goes through ``save()`` itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
+from uuid import UUID
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -32,6 +38,9 @@ from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, post_save, pre_init, pre_save
 
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+CONVERTED_ROWS = 256
+_IMMUTABLE = frozenset({str, int, float, bool, bytes, type(None), date, datetime, time, timedelta, Decimal, UUID})
 
 
 class Columns:
@@ -57,21 +66,19 @@ class Columns:
             found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
             if found:
                 self.converters.append((position, column, found))
+        self.converted: dict[tuple[Any, ...], list[Any]] = {}  # raw row → its values, converted
 
     def build(self, row: Sequence[Any], start: int = 0) -> Any:
         """The instance held in ``row[start:start + width]``; ``None`` when its primary key is NULL
         (the missing side of a LEFT JOIN)."""
-        values = list(row[start : start + self.width])
-        if values[self.pk_position] is None:
+        raw = tuple(row[start : start + self.width])
+        if raw[self.pk_position] is None:
             return None
-        connection = connections[self.using]
-        for position, column, converters in self.converters:
-            value = values[position]
-            for converter in converters:
-                value = converter(value, column, connection)
-            values[position] = value
+        values = self.converted.get(raw)
+        if values is None:
+            values = self._convert(raw)
         model = self.model
-        if not self.plain or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        if not self.plain or _init_heard(model):
             return model.from_db(self.using, self.attnames, values)
         instance = model.__new__(model)
         state = ModelState()
@@ -81,8 +88,31 @@ class Columns:
         instance.__dict__.update(zip(self.attnames, values, strict=True))
         return instance
 
+    def _convert(self, raw: tuple[Any, ...]) -> list[Any]:
+        values = list(raw)
+        connection = connections[self.using]
+        for position, column, converters in self.converters:
+            value = values[position]
+            for converter in converters:
+                value = converter(value, column, connection)
+            values[position] = value
+        if all(type(value) in _IMMUTABLE for value in values):  # shared by the instances built from it
+            if len(self.converted) >= CONVERTED_ROWS:
+                self.converted.clear()
+            self.converted[raw] = values
+        return values
+
 
 _PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def _init_heard(model: type[Model]) -> bool:
+    """Whether anything listens to ``model``'s ``pre_init`` or ``post_init`` (usually nothing
+    listens to either signal at all, which is quicker to tell)."""
+    return bool(
+        (pre_init.receivers and pre_init.has_listeners(model))
+        or (post_init.receivers and post_init.has_listeners(model))
+    )
 
 
 def _class_attribute(model: type[Model], name: str) -> object:

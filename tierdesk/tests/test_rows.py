@@ -145,3 +145,34 @@ def test_a_token_comes_with_its_owner_and_organisation_in_one_query(desk, django
     desk.lucia.is_active = False
     desk.lucia.save(update_fields=["is_active"])
     assert find_token(made.secret) is None
+
+
+def test_a_row_read_again_unchanged_gives_a_new_instance_with_the_same_values(desk, open_incident):  # type: ignore[no-untyped-def]
+    ticket = open_incident()
+    columns = rows.columns(Ticket, "t")
+    sql = f"SELECT {columns.sql} FROM tickets_ticket t WHERE t.id = %s"  # noqa: S608
+
+    def read() -> Ticket:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ticket.pk])
+            return columns.build(cursor.fetchone())  # type: ignore[no-any-return]
+
+    first = read()
+    second = read()  # its converted values were remembered
+    assert second is not first and _values(second) == _values(first)
+    first.subject = "Changed in memory"
+    assert read().subject == ticket.subject
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Changed in the database")
+    assert read().subject == "Changed in the database"
+
+
+def test_rows_holding_json_are_converted_each_time(desk, open_incident):  # type: ignore[no-untyped-def]
+    ticket = open_incident()
+    columns = rows.columns(TicketEvent, "e")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns.sql} FROM tickets_ticketevent e WHERE e.ticket_id = %s", [ticket.pk])  # noqa: S608
+        row = cursor.fetchone()
+    first, second = columns.build(row), columns.build(row)
+    assert first.data == second.data and first.data is not second.data
+    first.data["changed"] = True
+    assert "changed" not in columns.build(row).data
