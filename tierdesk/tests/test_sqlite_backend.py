@@ -138,3 +138,42 @@ def test_statements_run_through_the_remembering_cursor(tmp_path: Path) -> None:
         assert type(cursor.cursor).__module__ == "tierdesk.sqlite.base"
     finally:
         database.close()
+
+
+def test_a_new_database_gets_small_pages_and_the_write_ahead_log(tmp_path: Path) -> None:
+    from tierdesk.settings import _database
+
+    settings = {**connections["default"].settings_dict, **_database(f"sqlite:///{tmp_path / 'new.sqlite3'}")}
+    database = DatabaseWrapper(settings, alias="pages-new")
+    try:
+        cursor = database.cursor()
+        cursor.execute("CREATE TABLE t (x integer)")
+        cursor.execute("PRAGMA page_size")
+        assert cursor.fetchone() == (1024,)
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone() == ("wal",)
+    finally:
+        database.close()
+
+
+def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
+    from tierdesk.settings import _database
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA page_size=4096")
+    old.execute("CREATE TABLE t (x integer)")
+    old.execute("INSERT INTO t VALUES (1)")
+    old.commit()
+    old.close()
+    database = DatabaseWrapper(
+        {**connections["default"].settings_dict, **_database(f"sqlite:///{path}")}, alias="pages-old"
+    )
+    try:
+        cursor = database.cursor()
+        cursor.execute("PRAGMA page_size")
+        assert cursor.fetchone() == (4096,)
+        cursor.execute("SELECT x FROM t")
+        assert cursor.fetchall() == [(1,)]
+    finally:
+        database.close()
