@@ -148,6 +148,8 @@ class _InsertPlan:
         # what their preparation would return is the value itself.
         self.stored_as_is = [_AS_IS.get(type(f)) for f in self.fields]
         self.returning = [f for f in meta.db_returning_fields if not (with_pk and f.primary_key)]
+        # Django's check of unsaved related objects has nothing to look at without relations.
+        self.has_relations = any(f.is_relation for f in [*meta.concrete_fields, *meta.private_fields])
         placeholders = ", ".join(["%s"] * len(self.fields))
         names = ", ".join(quote(str(f.column)) for f in self.fields)
         self.sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608 - model metadata
@@ -215,7 +217,8 @@ class Pending[M: Model]:
             return instance
         if pre_save.has_listeners(model):  # the signals' sender is the instance's own class, as save() sends it
             pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
-        instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+        if self.plan.has_relations:
+            instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
         self._prepare(self.later)
         connection = connections[using]
         plan = self.plan
