@@ -22,6 +22,7 @@ model with parents (multi-table inheritance) goes through ``save()`` itself.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -58,7 +59,7 @@ class Columns:
         self.pk_position = self.attnames.index(model._meta.pk.attname)  # type: ignore[union-attr]
         # Assigning these descriptors' attributes in __init__ only stores the value.
         self.plain = model.__init__ is Model.__init__ and all(
-            type(_class_attribute(model, name)) in _PLAIN_DESCRIPTORS for name in self.attnames
+            type(inspect.getattr_static(model, name, None)) in _PLAIN_DESCRIPTORS for name in self.attnames
         )
         self.converters: list[tuple[int, Any, list[Converter]]] = []
         for position, field in enumerate(fields):
@@ -113,13 +114,6 @@ def _init_heard(model: type[Model]) -> bool:
         (pre_init.receivers and pre_init.has_listeners(model))
         or (post_init.receivers and post_init.has_listeners(model))
     )
-
-
-def _class_attribute(model: type[Model], name: str) -> object:
-    for klass in model.__mro__:
-        if name in klass.__dict__:
-            return klass.__dict__[name]
-    return None
 
 
 @cache
