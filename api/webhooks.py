@@ -19,7 +19,6 @@ import socket
 import ssl
 import time
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from api.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from tierdesk.outbox import enqueue_on_commit
 from tierdesk.signing import build_header
 from triage.probes import DEVELOPMENT_DENYLIST, PRODUCTION_DENYLIST, check_target
 
@@ -95,7 +95,7 @@ def emit(event: str, *, key: str, data: dict[str, Any], now: datetime | None = N
         except IntegrityError:
             continue  # Already delivered (or being delivered) for this source.
         created.append(delivery.pk)
-        transaction.on_commit(partial(deliver_webhook.enqueue, delivery.pk))
+        enqueue_on_commit(deliver_webhook, delivery.pk)
     return created
 
 

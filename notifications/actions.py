@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +38,7 @@ from notifications.models import (
     NotificationPreference,
 )
 from notifications.registry import AttachmentRef, has_attachment_kind
+from tierdesk.outbox import enqueue_on_commit
 
 __all__ = [
     "AttachmentInput",
@@ -184,7 +184,7 @@ def notify(
         )
         delivery.message_id = addressing.delivery_message_id(ticket.number if ticket else None, delivery.pk)
         delivery.save(update_fields=["message_id"])
-        transaction.on_commit(partial(send_delivery.enqueue, delivery.pk))
+        enqueue_on_commit(send_delivery, delivery.pk)
     return notification
 
 
@@ -197,7 +197,7 @@ def send_again(delivery: Delivery, *, now: datetime) -> bool:
         status=DeliveryStatus.RETRYING, attempts=0, next_attempt_at=now, updated_at=now
     )
     if updated:
-        transaction.on_commit(partial(send_delivery.enqueue, delivery.pk))
+        enqueue_on_commit(send_delivery, delivery.pk)
     return bool(updated)
 
 
@@ -239,7 +239,7 @@ def receive_raw_mail(
             envelope_to=[str(address)[:320] for address in envelope_to][:100],
             received_at=now,
         )
-        transaction.on_commit(partial(process_inbound_mail.enqueue, mail.pk))
+        enqueue_on_commit(process_inbound_mail, mail.pk)
     return mail
 
 

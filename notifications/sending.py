@@ -11,7 +11,6 @@ from __future__ import annotations
 import smtplib
 import zoneinfo
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -24,6 +23,7 @@ from django.utils import timezone, translation
 
 from notifications import addressing, registry
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus
+from tierdesk.outbox import enqueue_on_commit
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -165,7 +165,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
             sent_at=delivery.sent_at if error is None else None,
         )
         if status == DeliveryStatus.RETRYING and send_delivery.get_backend().supports_defer:
-            transaction.on_commit(partial(send_delivery.using(run_after=delivery.next_attempt_at).enqueue, delivery.pk))
+            enqueue_on_commit(send_delivery.using(run_after=delivery.next_attempt_at), delivery.pk)
     return str(status)
 
 

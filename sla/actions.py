@@ -3,7 +3,6 @@ times of the open tickets on the levels it governs (a background task on the ``s
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,6 +10,7 @@ from django.db import transaction
 
 from sla.models import BusinessCalendar, SlaPolicy
 from tickets.errors import Forbidden, InvalidInput
+from tierdesk.outbox import enqueue_on_commit
 
 
 def _require_admin(actor: Any) -> None:
@@ -30,7 +30,7 @@ def _recompute_after_commit(level_ids: list[int]) -> None:
     from sla.tasks import recompute_due_times
 
     if level_ids:
-        transaction.on_commit(partial(recompute_due_times.enqueue, sorted(level_ids)))
+        enqueue_on_commit(recompute_due_times, sorted(level_ids))
 
 
 @transaction.atomic

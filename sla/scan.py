@@ -8,7 +8,6 @@ comment there for the race it settles.
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -52,7 +51,7 @@ def _claim(pk: int, now: datetime, milestone: str) -> int:
 
 def _announce(ticket: Ticket, kind: EventKind, clock: str, due: datetime | None, now: datetime) -> TicketEvent:
     from sla.notify import announce
-    from tickets.tasks import dispatch_event
+    from tickets import dispatch
 
     event = TicketEvent.objects.create(
         ticket=ticket,
@@ -62,7 +61,7 @@ def _announce(ticket: Ticket, kind: EventKind, clock: str, due: datetime | None,
         created_at=now,
     )
     announce(event, now=now)
-    transaction.on_commit(partial(dispatch_event.enqueue, event.pk))
+    dispatch.pending(event.pk)
     return event
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+
+from tierdesk.outbox import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,6 @@ def recompute_due_times(level_ids: list[int], after_id: int = 0) -> int:
         with transaction.atomic():
             moved += recompute(pk)
     if len(ids) == RECOMPUTE_BATCH:
-        transaction.on_commit(partial(recompute_due_times.enqueue, level_ids, ids[-1]))
+        enqueue_on_commit(recompute_due_times, level_ids, ids[-1])
     logger.info("recomputed SLA due times of %s tickets (%s moved)", len(ids), moved)
     return moved

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Role, User
 from levels.models import Category, LevelCode, SupportLevel, Team, TicketKind
 from services.models import Service
-from tickets import rules
+from tickets import dispatch, rules
 from tickets.errors import ActionRefused, Forbidden, InvalidInput, NotFound
 from tickets.markdown import render_markdown
 from tickets.models import (
@@ -43,7 +43,6 @@ from tickets.models import (
 )
 from tierdesk import rows
 from tierdesk.models import next_value
-from tierdesk.outbox import PendingTask
 
 __all__ = [
     "ActionRefused",
@@ -109,13 +108,11 @@ def _record(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetim
     return event
 
 
-def _recorded(ticket: Ticket, event: TicketEvent, now: datetime, dispatch: PendingTask | None = None) -> None:
+def _recorded(ticket: Ticket, event: TicketEvent, now: datetime) -> None:
     """After an audit event's INSERT: the in-transaction hooks, then its dispatch after commit."""
     for hook in _in_transaction_hooks:
         hook(ticket, event, now)
-    from tickets.tasks import dispatch_event
-
-    (dispatch or PendingTask(dispatch_event)).enqueue(event.pk)
+    dispatch.pending(event.pk)
 
 
 def _can_see(user: User | None, ticket: Ticket) -> bool:
@@ -353,8 +350,6 @@ def open_ticket(
     )
     for hook in _new_ticket_hooks:
         hook(ticket, now)
-    from tickets.tasks import dispatch_event
-
     # Every row's INSERT is worked out now, but for what only the transaction knows: the
     # ticket's number, the keys of the rows inserted before.
     sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
@@ -378,7 +373,6 @@ def open_ticket(
     pending_ticket = rows.Pending(ticket, later=["number"])
     pending_message = rows.Pending(message, later=["ticket"])
     pending_event = rows.Pending(event, later=["ticket", "data"])
-    dispatch = PendingTask(dispatch_event)
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
@@ -386,7 +380,7 @@ def open_ticket(
         pending_message.insert(ticket=ticket)
         _store_attachments(ticket, message, uploads, actor=requester, now=now)
         pending_event.insert(ticket=ticket, data={**data, "message_id": message.pk})
-        _recorded(ticket, event, now, dispatch)
+        _recorded(ticket, event, now)
     return ticket
 
 

@@ -383,3 +383,27 @@ class TicketEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableRowError("Ticket events are never deleted.")
+
+
+class PendingDispatch(models.Model):
+    """An audit event not yet handed to the apps that react to it (``tickets.dispatch``).
+
+    The row is inserted in the event's own transaction, so an event that commits is dispatched
+    even if its process dies just after; the worker claims rows in batches, hands each event to
+    the handlers and deletes the batch. A claim older than ``tickets.dispatch.STALE_CLAIM`` (its
+    worker died) is taken again.
+    """
+
+    # The key is the table's own row number, so on SQLite the row is one entry appended to
+    # one tree; the event is found by it, never looked up by the event (hence no index).
+    event = models.ForeignKey(
+        TicketEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event awaiting dispatch")
+        verbose_name_plural = _("events awaiting dispatch")
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}"

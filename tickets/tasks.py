@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,21 +10,23 @@ from django.utils import timezone
 
 from tickets import dispatch
 
-logger = logging.getLogger(__name__)
+
+@task()
+def dispatch_pending() -> int:
+    """Hand the events awaiting dispatch to every registered handler (``tickets.dispatch``)."""
+    return dispatch.drain()
 
 
 @task()
 def dispatch_event(event_id: int) -> list[str]:
-    """Hand one audit event to every registered handler; a failing handler does not stop the others."""
-    done = []
-    for name, handler in dispatch.handlers().items():
-        try:
-            handler(event_id)
-        except Exception:
-            logger.exception("event handler %s failed for event %s", name, event_id)
-        else:
-            done.append(name)
-    return done
+    """Hand one event to every registered handler now (and take it out of the pending ones).
+
+    Events are dispatched by ``dispatch_pending``; this task remains for those enqueued one by
+    one before that, and for a replay by hand."""
+    from tickets.models import PendingDispatch
+
+    PendingDispatch.objects.filter(event_id=event_id).delete()
+    return dispatch.run_handlers(event_id)
 
 
 @task()

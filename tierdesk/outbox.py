@@ -68,7 +68,11 @@ def _task_row(task: Any, alias: str) -> rows.Pending[Any]:
     from django_tasks_db.models import DBTaskResult
 
     backend = task.get_backend()
-    if (task, backend.alias) not in _validated:  # a task's definition does not change while running
+    # A task's definition does not change while running; one with a time to run after is
+    # checked each time (it must be aware), and not remembered (each time is another Task).
+    if task.run_after is not None:
+        backend.validate_task(task)
+    elif (task, backend.alias) not in _validated:
         backend.validate_task(task)
         _validated.add((task, backend.alias))
     row: Any = DBTaskResult(

@@ -18,11 +18,13 @@ def jobs() -> list[Job]:
     from infogerencia.tasks import expire_quotes
     from notifications.tasks import purge_inbound_mail, retry_due_deliveries
     from sla.tasks import sla_scan
-    from tickets.tasks import close_resolved_tickets
+    from tickets.tasks import close_resolved_tickets, dispatch_pending
     from tierdesk.tasks import purge_replay_keys
     from triage.tasks import reap_stuck_runs
 
     return [
+        # Events are dispatched as they commit; this catches any whose wake-up was lost.
+        Job("dispatch_pending", 60, dispatch_pending),
         Job("close_resolved_tickets", 3600, close_resolved_tickets),
         Job("sla_scan", 60, sla_scan),
         Job("triage_reap_stuck_runs", 300, reap_stuck_runs),

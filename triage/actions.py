@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from tickets.actions import works_on
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Channel, Ticket
 from tierdesk import replay
+from tierdesk.outbox import enqueue_on_commit
 from tierdesk.signing import VerifiedSignature
 from triage import routing
 from triage.models import (
@@ -120,7 +120,7 @@ def _start_run(ticket: Ticket, *, trigger: Trigger, actor: User | None, now: dat
             )
     except IntegrityError:
         return None
-    transaction.on_commit(partial(run_probe_run.enqueue, run.pk))
+    enqueue_on_commit(run_probe_run, run.pk)
     return run
 
 

@@ -68,3 +68,17 @@ def test_counters_count_up_in_one_statement_and_start_where_asked(db):  # type: 
     with transaction.atomic():
         assert [next_value("demo", start=7) for _ in range(3)] == [7, 8, 9]
     assert Counter.objects.get(name="demo").value == 9
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_task_to_run_later_keeps_its_time_and_is_not_remembered(db):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from tierdesk import outbox
+
+    later = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+    remembered = len(outbox._validated)
+    with transaction.atomic():
+        enqueue_on_commit(dispatch_event.using(run_after=later), 1)
+    assert DBTaskResult.objects.get().run_after == later
+    assert len(outbox._validated) == remembered  # each time is another Task: none is kept
