@@ -131,30 +131,17 @@ def test_windows_roll_over_and_are_purged(db):  # type: ignore[no-untyped-def]
 
 def test_processes_share_one_limit(transactional_db):  # type: ignore[no-untyped-def]
     """Eight connections at once (as eight web processes would) never let more than the limit through."""
-    import threading
+    from django.db import connection
 
-    from django.db import connection, connections
+    from tierdesk.testing import run_at_once
 
     if connection.vendor != "postgresql":
         import pytest
 
         pytest.skip("SQLite's in-memory test database is one connection; the PostgreSQL run covers this")
     now = datetime.now(UTC)
-    allowed: list[bool] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            for _ in range(5):
-                verdict = ratelimit.hit("shared", limit=10, window_seconds=3600, now=now)
-                with lock:
-                    allowed.append(verdict.allowed)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    batches = run_at_once(
+        8, lambda _i: [ratelimit.hit("shared", limit=10, window_seconds=3600, now=now).allowed for _ in range(5)]
+    )
+    allowed = [verdict for batch in batches for verdict in batch]
     assert len(allowed) == 40 and allowed.count(True) == 10

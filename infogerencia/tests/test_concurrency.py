@@ -8,19 +8,18 @@ run on PostgreSQL only.
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from infogerencia import actions
 from infogerencia.models import Intervention, Invoice, Payment, QuoteState, WebhookDelivery
 from tierdesk import signing
+from tierdesk.testing import run_at_once
 
 from .conftest import SECRET
 
@@ -32,28 +31,6 @@ pytestmark = [
         reason="SQLite serialises writers, so there is no race to test; run with TIERDESK_DATABASE_URL=postgres://…",
     ),
 ]
-
-
-def run_at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released together; return results (or exceptions)."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except Exception as error:  # noqa: BLE001 - reported to the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_twenty_invoices_issued_at_once_get_twenty_consecutive_numbers(desk, pipeline, morning):

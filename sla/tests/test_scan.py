@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from sla.scan import due_ticket_ids, scan
 from sla.tasks import sla_scan
 from tickets import actions, dispatch
 from tickets.models import EventKind, SlaState, Ticket, TicketEvent
+from tierdesk.testing import run_at_once
 
 
 def sla_events(ticket: Ticket) -> list[str]:
@@ -119,25 +119,9 @@ class TestConcurrentWorkers:
     def test_two_scans_at_once_fire_each_warning_once(self, people, open_incident, now):
         if connection.vendor != "postgresql":
             pytest.skip("needs PostgreSQL's row locks")
-        from django.db import connections
-
         tickets = [open_incident(now=now) for _ in range(20)]
         when = now + timedelta(hours=1, minutes=5)
-        barrier = threading.Barrier(2)
-        results: list[dict[str, int]] = []
-
-        def worker() -> None:
-            try:
-                barrier.wait()
-                results.append(scan(when))
-            finally:
-                connections.close_all()
-
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = run_at_once(2, lambda _i: scan(when))
         assert sum(result["warning"] for result in results) == 20
         assert TicketEvent.objects.filter(kind=EventKind.SLA_WARNING).count() == 20
         for ticket in tickets:

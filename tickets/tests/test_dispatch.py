@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from tickets import dispatch
 from tickets.models import PendingDispatch, TicketEvent
 from tickets.tasks import dispatch_event, dispatch_pending
+from tierdesk.testing import run_at_once
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -146,21 +146,7 @@ def test_two_workers_draining_at_once_hand_each_event_over_once(open_incident: A
         pytest.skip("needs PostgreSQL's row locks (SQLite has one writer)")
     with override_settings(TASKS={"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}):
         tickets = [open_incident() for _ in range(40)]
-    barrier = threading.Barrier(2)
-    counts: list[int] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            counts.append(dispatch.drain(batch=5))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts = run_at_once(2, lambda _i: dispatch.drain(batch=5))
     assert sum(counts) == 40
     assert sorted(heard) == sorted(TicketEvent.objects.filter(ticket__in=tickets).values_list("pk", flat=True))
     assert not PendingDispatch.objects.exists()

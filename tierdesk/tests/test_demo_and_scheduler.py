@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from tickets.models import Status, Ticket
 from tierdesk.management.commands.desk_scheduler import fire_due_jobs
 from tierdesk.models import Counter, PeriodicSlot, next_value
 from tierdesk.schedule import jobs
+from tierdesk.testing import run_at_once
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,23 +55,11 @@ def test_counters_never_repeat_under_concurrent_callers():
         pytest.skip("SQLite serialises writers; the concurrent case is PostgreSQL's")
     from django.db import transaction
 
-    results: list[int] = []
-    lock = threading.Lock()
+    def take(_index: int) -> int:
+        with transaction.atomic():
+            return next_value("concurrency")
 
-    def take() -> None:
-        try:
-            with transaction.atomic():
-                value = next_value("concurrency")
-            with lock:
-                results.append(value)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(20, take)
     assert sorted(results) == list(range(1, 21))
     assert Counter.objects.get(name="concurrency").value == 20
 
