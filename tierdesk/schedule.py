@@ -19,7 +19,7 @@ def jobs() -> list[Job]:
     from notifications.tasks import purge_inbound_mail, retry_due_deliveries
     from sla.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets, dispatch_pending
-    from tierdesk.tasks import purge_replay_keys
+    from tierdesk.tasks import purge_replay_keys, purge_task_results
     from triage.tasks import reap_stuck_runs
 
     return [
@@ -29,6 +29,7 @@ def jobs() -> list[Job]:
         Job("sla_scan", 60, sla_scan),
         Job("triage_reap_stuck_runs", 300, reap_stuck_runs),
         Job("purge_replay_keys", 86400, purge_replay_keys),
+        Job("purge_task_results", 86400, purge_task_results),
         Job("retry_due_deliveries", 60, retry_due_deliveries),
         Job("purge_inbound_mail", 86400, purge_inbound_mail),
         Job("expire_quotes", 3600, expire_quotes),

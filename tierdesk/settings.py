@@ -254,6 +254,11 @@ else:
         }
     }
 
+# Days the database task backend keeps a finished task's row: successful ones, then failed ones
+# (kept longer, for whoever looks into a failure). purge_task_results deletes them daily.
+TASK_RESULT_RETENTION_DAYS = env_int("TIERDESK_TASK_RESULT_RETENTION_DAYS", 14, minimum=1, maximum=3650)
+FAILED_TASK_RETENTION_DAYS = env_int("TIERDESK_FAILED_TASK_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+
 # The scheduler's tick, in seconds.
 SCHEDULER_TICK_SECONDS = env_int("TIERDESK_SCHEDULER_TICK", 30, minimum=1, maximum=3600)
 
