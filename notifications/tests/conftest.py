@@ -66,6 +66,7 @@ def sink(settings: Any) -> Iterator[Sink]:
 @pytest.fixture
 def listener() -> Iterator[int]:
     """The desk's own SMTP listener on a free loopback port; yields the port."""
+    from asgiref.sync import SyncToAsync
     from django.db import connections
 
     from notifications.smtp import controller
@@ -77,4 +78,7 @@ def listener() -> Iterator[int]:
         yield port
     finally:
         server.stop()
+        # The listener's database work runs in asgiref's one thread for sync code, which keeps
+        # its connection open for reuse: close it there, or PostgreSQL cannot drop the test database.
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
         connections.close_all()
