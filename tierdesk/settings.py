@@ -259,6 +259,12 @@ else:
 TASK_RESULT_RETENTION_DAYS = env_int("TIERDESK_TASK_RESULT_RETENTION_DAYS", 14, minimum=1, maximum=3650)
 FAILED_TASK_RETENTION_DAYS = env_int("TIERDESK_FAILED_TASK_RETENTION_DAYS", 90, minimum=1, maximum=3650)
 
+# GET /health/work/ (is the background work keeping up?): who may read it besides logged-in
+# staff (a monitoring system sends "Authorization: Bearer <token>"), and after how many seconds
+# waiting work counts as late.
+HEALTH_TOKEN = env_str("TIERDESK_HEALTH_TOKEN", "")
+HEALTH_LATE_SECONDS = env_int("TIERDESK_HEALTH_LATE_SECONDS", 300, minimum=10, maximum=86400)
+
 # The scheduler's tick, in seconds.
 SCHEDULER_TICK_SECONDS = env_int("TIERDESK_SCHEDULER_TICK", 30, minimum=1, maximum=3600)
 

@@ -1,5 +1,10 @@
+import secrets
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("console:queue")
 
 
+@never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """For load balancers: answers when the process and its database connection work."""
     from django.db import connection
@@ -19,3 +25,33 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def _may_read_work(request: HttpRequest) -> bool:
+    token = settings.HEALTH_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    user = request.user
+    return bool(user.is_authenticated and getattr(user, "is_agent", False))
+
+
+@never_cache
+def health_work(request: HttpRequest) -> JsonResponse:
+    """For monitoring: whether the worker and the scheduler keep up (``tierdesk.health``).
+    ``200`` when they do, ``503`` with the problems when something waits too long."""
+    from tierdesk import health
+
+    if not _may_read_work(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "forbidden",
+                    "message": "Log in as staff, or send Authorization: Bearer <TIERDESK_HEALTH_TOKEN>.",
+                    "field": None,
+                }
+            },
+            status=403,
+        )
+    result = health.report(timezone.now())
+    return JsonResponse(result.as_json(), status=200 if result.ok else 503)
