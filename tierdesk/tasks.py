@@ -30,7 +30,7 @@ def purge_task_results() -> int:
 
 
 def purge_finished_tasks(now: datetime) -> int:
-    """Delete finished task rows past their retention, oldest first, in batches of
+    """Delete finished task rows past their retention, in batches of
     ``PURGE_BATCH`` each in its own transaction (on SQLite the writer lock is never held for long);
     at most ``PURGE_MAX_BATCHES`` a run, the rest the next day. Tasks waiting or running stay.
     Rows left by the database backend are purged whatever backend runs now."""
