@@ -29,6 +29,8 @@ from functools import cache, partial
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from tierdesk import outbox
+
 logger = logging.getLogger(__name__)
 
 EventHandler = Callable[[int], None]
@@ -66,6 +68,8 @@ def run_handlers(event_id: int) -> list[str]:
 
 @cache
 def _insert_sql(alias: str) -> str:
+    """One column, no key to read back, nothing listening to its signals: the statement alone
+    costs a third of ``rows.insert`` (16 against 45–55 µs), on every ticket change."""
     from tickets.models import PendingDispatch
 
     quote = connections[alias].ops.quote_name
@@ -77,8 +81,7 @@ def pending(event_id: int, *, using: str | None = None) -> None:
     from tickets.models import PendingDispatch
 
     alias = using or router.db_for_write(PendingDispatch)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
+    with connections[alias].cursor() as cursor:
         cursor.execute(_insert_sql(alias), [event_id])
     # A transaction that writes several events wakes the dispatch as many times: the first
     # enqueues the task, the others find it waiting.
@@ -103,18 +106,13 @@ def wake(using: str = "default") -> None:
 def _already_waiting(task: object) -> bool:
     """Whether the database task backend holds ``task`` ready and not yet claimed. Other backends
     cannot be asked: their answer is always no, and each commit enqueues."""
-    try:
-        from django_tasks_db.backend import DatabaseBackend
-    except ImportError:  # pragma: no cover - the package is a requirement
-        return False
-    backend = task.get_backend()  # type: ignore[attr-defined]
-    if not isinstance(backend, DatabaseBackend):
+    if not outbox.in_database(task):
         return False
     from django_tasks_db.models import DBTaskResult
 
     alias = router.db_for_read(DBTaskResult)
     with connections[alias].cursor() as cursor:
-        cursor.execute(_waiting_sql(alias), [task.module_path, backend.alias])  # type: ignore[attr-defined]
+        cursor.execute(_waiting_sql(alias), [task.module_path, task.get_backend().alias])  # type: ignore[attr-defined]
         return cursor.fetchone() is not None
 
 

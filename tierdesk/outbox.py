@@ -21,15 +21,17 @@ from django.tasks.signals import task_enqueued
 from tierdesk import rows
 
 
+def in_database(task: Any) -> bool:
+    """Whether ``task`` goes through the database task backend (its rows can be written and read)."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task.get_backend(), DatabaseBackend)
+
+
 def _writes_in_transaction(task: Any, alias: str) -> bool:
-    try:
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # pragma: no cover - the package is a requirement
-        return False
-    if not isinstance(task.get_backend(), DatabaseBackend):
-        return False
-    return bool(router.db_for_write(DBTaskResult) == alias)
+    from django_tasks_db.models import DBTaskResult
+
+    return in_database(task) and router.db_for_write(DBTaskResult) == alias
 
 
 _validated: set[tuple[Any, str]] = set()
