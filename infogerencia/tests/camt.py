@@ -67,3 +67,9 @@ def statement(
   </BkToCstmrStmt>
 </Document>
 """.encode()
+
+
+XXE_STATEMENT = b"""<?xml version="1.0"?>
+<!DOCTYPE Document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt><Id>&xxe;</Id>
+</Stmt></BkToCstmrStmt></Document>"""
