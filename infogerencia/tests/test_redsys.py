@@ -54,7 +54,9 @@ def start(client, desk, quote):  # type: ignore[no-untyped-def]
     page = client.post(f"/infogerencia/manager/quotes/{quote.number}/pay/redsys/")
     assert page.status_code == 200
     html = page.content.decode()
-    action = unescape(re.search(r'<form method="post" action="([^"]+)" id="bank-form"', html).group(1))
+    found = re.search(r'<form method="post" action="([^"]+)" id="bank-form"', html)
+    assert found is not None
+    action = unescape(found.group(1))
     fields = {
         name: unescape(value)
         for name, value in re.findall(r'<input type="hidden" name="(Ds_\w+)" value="([^"]*)"', html)
