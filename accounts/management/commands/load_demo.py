@@ -424,10 +424,13 @@ class Command(BaseCommand):
         from infogerencia.models import InterventionType
 
         quote = level3.draft_quote(ticket, actor=commercial, now=at)
+        # The catalogue's line when the catalogue is there, else the same line typed by hand.
         level3.add_quote_line(
             quote,
             actor=commercial,
-            intervention_type=InterventionType.objects.get(code="recompile-php"),
+            intervention_type=InterventionType.objects.filter(code="recompile-php").first(),
+            description="Recompilar PHP con la extensión intl",
+            unit_price="120.00",
             quantity="1",
             now=at,
         )
