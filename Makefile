@@ -19,6 +19,8 @@ STRICT += notifications/mailparse.py
 STRICT += console/charts.py
 STRICT += guides/content.py
 STRICT += infogerencia/slots.py
+STRICT += infogerencia/vat.py
+STRICT += infogerencia/sepa.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 

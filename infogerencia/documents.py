@@ -10,13 +10,30 @@ from django.utils.translation import gettext as _
 
 from infogerencia import pricing
 from infogerencia.actions import buyer_lines, local_today, seller_lines
-from infogerencia.models import Invoice, Quote
+from infogerencia.models import Invoice, Quote, VatRule
 from infogerencia.pdf import DocumentData, DocumentLine, render_pdf
 
 
-def _notes(vat_breakdown: list[tuple[Decimal, Decimal]], has_vat_id: bool, language: str) -> str:
-    if has_vat_id and all(rate == 0 for rate, _base in vat_breakdown):
-        with translation.override(language):
+def _notes(
+    vat_breakdown: list[tuple[Decimal, Decimal]], has_vat_id: bool, language: str, *, rule: str = "", country: str = ""
+) -> str:
+    """The VAT rule applied, as the legal mention the document prints (documents issued before
+    rules were stored fall back to the reverse-charge mention alone)."""
+    with translation.override(language):
+        if rule == VatRule.ES_STANDARD:
+            return _("VAT: Spanish VAT at the standard rate, customer in Spain.")
+        if rule == VatRule.ES_OUTSIDE_TERRITORY:
+            return _(
+                "Not subject to Spanish VAT: customer in the Canary Islands, Ceuta or Melilla, outside the "
+                "Spanish VAT territory (Articles 3 and 69, Law 37/1992)."
+            )
+        if rule == VatRule.EU_CONSUMER:
+            return _("VAT of the customer's country (%(country)s), declared through the one-stop shop (OSS).") % {
+                "country": country
+            }
+        if rule == VatRule.OUTSIDE_EU:
+            return _("Not subject to Spanish VAT: customer outside the European Union (Article 69, Law 37/1992).")
+        if rule == VatRule.EU_REVERSE_CHARGE or (has_vat_id and all(rate == 0 for rate, _base in vat_breakdown)):
             return _("Reverse charge: VAT is due by the customer (Article 196, Directive 2006/112/EC).")
     return ""
 
@@ -42,7 +59,13 @@ def quote_document(quote: Quote) -> DocumentData:
         valid_until=quote.valid_until,
         ticket_reference=f"#{quote.ticket.number}",
         terms=quote.terms or default_terms,
-        notes=_notes([(r.rate, r.base) for r in totals.vat_breakdown], bool(quote.organisation.vat_id), quote.language),
+        notes=_notes(
+            [(r.rate, r.base) for r in totals.vat_breakdown],
+            bool(quote.organisation.vat_id),
+            quote.language,
+            rule=quote.vat_rule,
+            country=quote.organisation.country,
+        ),
     )
 
 
@@ -86,7 +109,13 @@ def invoice_document(invoice: Invoice) -> DocumentData:
         ticket_reference=f"#{invoice.quote.ticket.number}",
         rectified_invoice_number=invoice.rectifies.number if invoice.rectifies else None,
         rectification_reason=invoice.reason if invoice.is_credit_note else "",
-        notes=_notes([(r.rate, r.base) for r in breakdown], bool(invoice.organisation.vat_id), invoice.language),
+        notes=_notes(
+            [(r.rate, r.base) for r in breakdown],
+            bool(invoice.organisation.vat_id),
+            invoice.language,
+            rule=invoice.vat_rule,
+            country=invoice.organisation.country,
+        ),
         title=f"{invoice.number} · {settings.TIERDESK_SELLER_NAME}",
     )
 

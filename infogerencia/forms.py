@@ -90,3 +90,24 @@ class ReportForm(forms.Form):
 
 class CreditNoteForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the credit note"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RefundForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Refund reference"),
+        max_length=200,
+        required=False,
+        help_text=_("The bank's reference of the refund you made. Not needed when the desk asks the card provider."),
+    )
+    reason = forms.CharField(label=_("Reason for the refund"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StatementForm(forms.Form):
+    statement = forms.FileField(
+        label=_("Bank statement (CAMT.053 XML)"),
+        help_text=_("The ISO 20022 statement your bank's online banking exports, at most 10 MB."),
+    )
+
+
+class ResolveCreditForm(forms.Form):
+    decision = forms.CharField(label=_("What you decided"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -95,6 +95,16 @@ class InterventionType(TranslatedName):
         return not self.products or product is None or product in self.products
 
 
+class VatRule(models.TextChoices):
+    """The VAT rule applied to a quote and its invoices (``infogerencia.vat.VatRule``)."""
+
+    ES_STANDARD = "es_standard", _("Spanish VAT (customer in Spain)")
+    ES_OUTSIDE_TERRITORY = "es_outside_territory", _("No Spanish VAT (Canary Islands, Ceuta or Melilla)")
+    EU_REVERSE_CHARGE = "eu_reverse_charge", _("Reverse charge (business in another EU country)")
+    EU_CONSUMER = "eu_consumer", _("VAT of the customer's EU country (one-stop shop)")
+    OUTSIDE_EU = "outside_eu", _("No Spanish VAT (customer outside the EU)")
+
+
 class QuoteState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SENT = "sent", _("Sent")
@@ -119,6 +129,7 @@ class Quote(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=QuoteState.choices, default=QuoteState.DRAFT)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    vat_rule = models.CharField(_("VAT rule"), max_length=30, choices=VatRule.choices, blank=True)
     language = models.CharField(_("language"), max_length=2, default="es")
     valid_until = models.DateField(_("valid until"))
     terms = models.TextField(_("terms"), blank=True)
@@ -175,6 +186,13 @@ class Quote(models.Model):
     def is_payable(self) -> bool:
         return self.state == QuoteState.ACCEPTED
 
+    @property
+    def transfer_reference(self) -> str:
+        """The ISO 11649 structured reference a bank transfer for this quote carries."""
+        from infogerencia import sepa
+
+        return sepa.creditor_reference(self.number)
+
 
 class QuoteLine(models.Model):
     """One line of a quote: from the catalogue (``intervention_type``) or free text."""
@@ -224,8 +242,58 @@ class QuoteLine(models.Model):
         return pricing.line_net(self.as_pricing(self.quote.vat_rate))
 
 
+class AttemptState(models.TextChoices):
+    STARTED = "started", _("Waiting for the payment")
+    SUCCEEDED = "succeeded", _("Paid")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Abandoned")
+
+
+class PaymentAttempt(models.Model):
+    """One time the customer set out to pay a quote through a provider (a Redsys order, a Stripe
+    Checkout Session). ``reference`` is what the provider sends back in its notification."""
+
+    quote = models.ForeignKey(Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="attempts")
+    provider = models.CharField(_("provider"), max_length=30)
+    reference = models.CharField(_("provider reference"), max_length=200)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    state = models.CharField(_("state"), max_length=10, choices=AttemptState.choices, default=AttemptState.STARTED)
+    code = models.CharField(_("provider's code"), max_length=60, blank=True)
+    checkout_url = models.URLField(_("payment page"), max_length=1000, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment attempt")
+        verbose_name_plural = _("payment attempts")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["quote", "-created_at", "-id"], name="infog_attempt_quote_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "reference"], name="infogerencia_attempt_reference_unique"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=AttemptState.values), name="infogerencia_attempt_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.reference} ({self.state})"
+
+
 class Payment(models.Model):
-    """A payment applied to a quote. One per quote, one per provider event."""
+    """A payment applied to a quote. One per quote, one per provider event.
+
+    ``transaction_id`` is the provider's own id of the money movement (a Stripe PaymentIntent, a
+    Redsys authorisation, a bank entry); a refund finds the payment by it. ``refunded_at`` is set
+    once, when the money went back."""
 
     quote = models.OneToOneField(Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="payment")
     provider = models.CharField(_("provider"), max_length=30)
@@ -241,6 +309,9 @@ class Payment(models.Model):
         blank=True,
     )
     received_at = models.DateTimeField(_("received"))
+    transaction_id = models.CharField(_("provider transaction"), max_length=200, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    refund_reference = models.CharField(_("refund reference"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -263,6 +334,8 @@ class DeliveryOutcome(models.TextChoices):
     INVALID = "invalid", _("Refused: invalid body")
     REFUSED = "refused", _("Refused by the rules")
     NOT_CONFIGURED = "not_configured", _("Refused: no secret configured")
+    DECLINED = "declined", _("Payment declined")
+    REFUNDED = "refunded", _("Refund applied")
 
 
 class WebhookDelivery(models.Model):
@@ -277,6 +350,7 @@ class WebhookDelivery(models.Model):
     http_status = models.PositiveSmallIntegerField(_("HTTP status"))
     signature_header = models.CharField(_("signature header"), max_length=600, blank=True)
     body = models.TextField(_("body (first 4 KB)"), blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
     remote_addr = models.CharField(_("remote address"), max_length=64, blank=True)
 
     class Meta:
@@ -409,6 +483,7 @@ class Invoice(models.Model):
         blank=True,
     )
     reason = models.TextField(_("reason"), blank=True)
+    vat_rule = models.CharField(_("VAT rule"), max_length=30, choices=VatRule.choices, blank=True)
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=2)
@@ -471,3 +546,87 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == InvoiceKind.CREDIT_NOTE
+
+
+class BankStatement(models.Model):
+    """A CAMT.053 statement billing staff imported. The same statement of the same account is
+    imported once."""
+
+    statement_id = models.CharField(_("statement"), max_length=120)
+    iban = models.CharField(_("account"), max_length=34, blank=True)
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported"))
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["iban", "statement_id"], name="infogerencia_statement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.iban} {self.statement_id}"
+
+
+class CreditOutcome(models.TextChoices):
+    APPLIED = "applied", _("Applied to the quote")
+    AMOUNT_DIFFERS = "amount_differs", _("Amount differs from the quote's total")
+    CURRENCY_DIFFERS = "currency_differs", _("Currency differs from the quote's")
+    NOT_PAYABLE = "not_payable", _("Quote not awaiting payment")
+    UNKNOWN_REFERENCE = "unknown_reference", _("No quote with this reference")
+    AMBIGUOUS = "ambiguous", _("Several quotes referenced")
+    NOT_BOOKED = "not_booked", _("Not booked yet")
+    RESOLVED = "resolved", _("Decided by a person")
+
+
+class StatementCredit(models.Model):
+    """One credit of an imported statement and what the desk did with it: applied to the quote
+    its reference names, or listed for billing staff to decide."""
+
+    statement = models.ForeignKey(
+        BankStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="credits"
+    )
+    iban = models.CharField(_("account"), max_length=34, blank=True)
+    entry_reference = models.CharField(_("bank reference"), max_length=120)
+    booking_date = models.DateField(_("booked"), null=True, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    remittance = models.CharField(_("remittance information"), max_length=500, blank=True)
+    debtor = models.CharField(_("payer"), max_length=140, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CreditOutcome.choices)
+    quote = models.ForeignKey(
+        Quote, verbose_name=_("quote"), on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    resolved_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    resolution = models.TextField(_("decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("statement credit")
+        verbose_name_plural = _("statement credits")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["outcome", "-id"], name="infog_credit_outcome_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["iban", "entry_reference"], name="infogerencia_credit_entry_unique"),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=CreditOutcome.values), name="infogerencia_credit_outcome_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_reference} {self.amount} {self.currency} ({self.outcome})"
+
+    @property
+    def waiting(self) -> bool:
+        return self.outcome not in {CreditOutcome.APPLIED, CreditOutcome.RESOLVED}

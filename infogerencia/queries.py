@@ -11,7 +11,16 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from infogerencia.models import Intervention, InterventionState, Invoice, Quote, QuoteState
+from infogerencia.models import (
+    BankStatement,
+    CreditOutcome,
+    Intervention,
+    InterventionState,
+    Invoice,
+    Quote,
+    QuoteState,
+    StatementCredit,
+)
 
 PAGE_SIZE = 50
 
@@ -91,3 +100,18 @@ def upcoming_interventions(user: Any, *, limit: int = PAGE_SIZE) -> list[Interve
     if getattr(user, "role", "") == "l3_administrator":
         items = items.filter(administrator=user)
     return list(items.order_by("starts_at", "id")[:limit])
+
+
+def credits_to_decide(*, limit: int = PAGE_SIZE) -> list[StatementCredit]:
+    """Imported credits the desk could not apply, newest first (billing staff only)."""
+    return list(
+        StatementCredit.objects.filter(
+            outcome__in=[o for o in CreditOutcome.values if o not in {CreditOutcome.APPLIED, CreditOutcome.RESOLVED}]
+        )
+        .select_related("quote", "statement")
+        .order_by("-id")[:limit]
+    )
+
+
+def recent_statements(*, limit: int = 20) -> list[BankStatement]:
+    return list(BankStatement.objects.select_related("imported_by").order_by("-imported_at", "-id")[:limit])

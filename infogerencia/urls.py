@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("manager/quotes/<str:number>/", views.customer_quote, name="customer_quote"),
     path("manager/quotes/<str:number>/accept/", views.customer_accept, name="customer_accept"),
     path("manager/quotes/<str:number>/reject/", views.customer_reject, name="customer_reject"),
+    path("manager/quotes/<str:number>/pay/<slug:provider>/", views.customer_pay, name="customer_pay"),
     # Documents, for the customer and for staff.
     path("quotes/<str:number>/pdf/", views.quote_pdf, name="quote_pdf"),
     path("invoices/<str:number>/pdf/", views.invoice_pdf, name="invoice_pdf"),
@@ -25,8 +26,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("console/quotes/<str:number>/move/", views.staff_move, name="staff_move"),
     path("console/quotes/<str:number>/report/", views.staff_report, name="staff_report"),
     path("console/quotes/<str:number>/done/", views.staff_done, name="staff_done"),
+    path("console/quotes/<str:number>/refund/", views.staff_refund, name="staff_refund"),
     path("console/invoices/<str:number>/credit-note/", views.staff_credit_note, name="staff_credit_note"),
-    # Payment processors.
+    path("console/statements/", views.staff_statements, name="staff_statements"),
+    path("console/statements/credits/<int:pk>/resolve/", views.staff_resolve_credit, name="staff_resolve_credit"),
+    # Payment providers' notifications: /payments/redsys/webhook/, /payments/stripe/webhook/.
     path("payments/webhook/", views.payment_webhook, {"provider": "webhook"}, name="payment_webhook"),
     path("payments/<slug:provider>/webhook/", views.payment_webhook, name="provider_webhook"),
 ]

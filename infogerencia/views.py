@@ -16,17 +16,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
-from infogerencia import actions, documents, forms, payments, queries
+from accounts.models import Role, User
+from infogerencia import actions, documents, forms, payments, queries, sepa
 from infogerencia.models import (
+    AttemptState,
     Intervention,
     Invoice,
     OperationReport,
+    Payment,
+    PaymentAttempt,
     Quote,
     QuoteLine,
     QuoteState,
+    StatementCredit,
     WebhookDelivery,
 )
+from infogerencia.payments.redsys_pos import decline_message
 from tickets import queries as ticket_queries
 from tickets.errors import ActionRefused
 
@@ -88,16 +93,35 @@ def customer_home(request: HttpRequest) -> HttpResponse:
 
 
 def _customer_quote_page(request: HttpRequest, quote: Quote, *, status: int = 200, **forms_: Any) -> HttpResponse:
+    attempt = quote.attempts.order_by("-created_at", "-id").first()
+    returned = request.GET.get("payment") in {"ok", "ko"}
     context = {
         "quote": quote,
         "lines": list(quote.lines.all()),
         "invoices": list(quote.invoices.order_by("issued_at", "id")),
         "accept_form": forms_.get("accept_form") or forms.AcceptForm(),
         "reject_form": forms_.get("reject_form") or forms.RejectForm(),
-        "providers": [p for p in payments.providers().values()],
+        "offers": payments.offers(quote) if quote.state == QuoteState.ACCEPTED else [],
+        # What the customer is told after coming back from a payment page is the state the
+        # provider's notification left, never what the redirect says.
+        "waiting": quote.state == QuoteState.ACCEPTED
+        and attempt is not None
+        and attempt.state == AttemptState.STARTED
+        and returned,
+        "failed": attempt if attempt is not None and attempt.state == AttemptState.FAILED else None,
+        "failure_message": _failure_message(attempt),
+        "payment": Payment.objects.filter(quote=quote).first(),
         "report": _report(quote),
     }
     return render(request, "infogerencia/customer_quote.html", context, status=status)
+
+
+def _failure_message(attempt: PaymentAttempt | None) -> str:
+    if attempt is None or attempt.state != AttemptState.FAILED:
+        return ""
+    if attempt.provider == "redsys":
+        return decline_message(attempt.code)
+    return _("The payment was not completed.")
 
 
 def _report(quote: Quote) -> OperationReport | None:
@@ -147,6 +171,24 @@ def customer_reject(request: HttpRequest, number: str) -> HttpResponse:
     return _customer_quote_page(request, quote, status=400, reject_form=form)
 
 
+@require_POST
+@customer_required
+def customer_pay(request: HttpRequest, number: str, provider: str) -> HttpResponse:
+    """The customer chose a way to pay: the signed form to the bank, or the provider's page."""
+    quote = queries.get_quote_for(request.user, number)
+    handler = payments.get_provider(provider)
+    if handler is None or not handler.configured() or handler.offer(quote) is None:
+        raise Http404("This way of paying is not offered")
+    try:
+        checkout = handler.start(quote, actor=_me(request), now=timezone.now())
+    except ActionRefused as error:
+        messages.error(request, str(error.message))
+        return redirect("infogerencia:customer_quote", number=quote.number)
+    if checkout.kind == "form":
+        return render(request, "infogerencia/payment_redirect.html", {"quote": quote, "checkout": checkout})
+    return redirect(checkout.url)
+
+
 # --- documents (customer and staff) --------------------------------------------------------
 
 
@@ -179,7 +221,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     """Quotes (by state), upcoming interventions, recent invoices and webhook deliveries."""
     state = request.GET.get("state", "")
     deliveries: list[WebhookDelivery] = []
-    if _me(request).role in {"billing", "supervisor"} or _me(request).is_superuser:
+    is_billing = _me(request).role in {"billing", "supervisor"} or _me(request).is_superuser
+    if is_billing:
         deliveries = list(WebhookDelivery.objects.order_by("-received_at", "-id")[:20])
     return render(
         request,
@@ -191,6 +234,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "interventions": queries.upcoming_interventions(request.user),
             "invoices": queries.invoice_list(request.user, limit=20),
             "deliveries": deliveries,
+            "is_billing": is_billing,
         },
     )
 
@@ -225,6 +269,10 @@ def _staff_quote_page(request: HttpRequest, quote: Quote, *, status: int = 200, 
         "move_form": given.get("move_form") or forms.MoveForm(),
         "report_form": given.get("report_form") or forms.ReportForm(initial=report_initial, required_fields=required),
         "credit_form": given.get("credit_form") or forms.CreditNoteForm(),
+        "refund_form": given.get("refund_form") or forms.RefundForm(),
+        "payment": Payment.objects.filter(quote=quote).select_related("recorded_by").first(),
+        "attempts": list(quote.attempts.order_by("-created_at", "-id")[:20]),
+        "refund_provider": _refund_provider(quote),
         "events": [event for event in ticket_queries.history(quote.ticket) if "step" in event.data],
         "now": timezone.now(),
     }
@@ -417,16 +465,112 @@ def staff_credit_note(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-# --- payment webhook -----------------------------------------------------------------------
+def _refund_provider(quote: Quote) -> payments.PaymentProvider | None:
+    payment = Payment.objects.filter(quote=quote).first()
+    if payment is None:
+        return None
+    return payments.get_provider(payment.provider) or payments.get_provider("manual")
+
+
+@require_POST
+@staff_required
+def staff_refund(request: HttpRequest, number: str) -> HttpResponse:
+    """Billing staff refund a payment: through the provider when it can, else recorded."""
+
+    def run(quote: Quote, data: dict[str, Any]) -> None:
+        payment = Payment.objects.filter(quote=quote).first()
+        actions.check_can_refund(payment, actor=_me(request), reason=data["reason"])
+        assert payment is not None  # noqa: S101 - refused above otherwise
+        provider = _refund_provider(quote)
+        if provider is None:
+            raise ActionRefused("not_offered", _("This payment's provider is no longer configured."))
+        provider.refund(
+            payment, actor=_me(request), reference=data["reference"], reason=data["reason"], now=timezone.now()
+        )
+
+    return _staff_form_action(
+        request, number, forms.RefundForm, "refund_form", run, _("Payment refunded; the intervention is cancelled.")
+    )
+
+
+# --- bank statements -----------------------------------------------------------------------
+
+
+def _billing_only(request: HttpRequest) -> None:
+    me = _me(request)
+    if not (me.is_superuser or me.role in {Role.BILLING, Role.SUPERVISOR}):
+        raise PermissionDenied
+
+
+def _statements_page(request: HttpRequest, *, status: int = 200, **given: Any) -> HttpResponse:
+    return render(
+        request,
+        "infogerencia/statements.html",
+        {
+            "form": given.get("form") or forms.StatementForm(),
+            "resolve_form": forms.ResolveCreditForm(),
+            "waiting": queries.credits_to_decide(),
+            "statements": queries.recent_statements(),
+            "result": given.get("result"),
+        },
+        status=status,
+    )
+
+
+@staff_required
+def staff_statements(request: HttpRequest) -> HttpResponse:
+    """Import a CAMT.053 statement; the credits the desk could not apply, for a person to decide."""
+    _billing_only(request)
+    if request.method != "POST":
+        return _statements_page(request)
+    form = forms.StatementForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["statement"]
+        if upload.size > sepa.MAX_STATEMENT_BYTES:
+            form.add_error("statement", _("The file is larger than 10 MB."))
+        else:
+            try:
+                result = actions.import_statement(
+                    data=upload.read(), filename=upload.name, actor=_me(request), now=timezone.now()
+                )
+            except ActionRefused as error:
+                _refused(request, form, error)
+            else:
+                return _statements_page(request, result=result)
+    return _statements_page(request, status=400, form=form)
+
+
+@require_POST
+@staff_required
+def staff_resolve_credit(request: HttpRequest, pk: int) -> HttpResponse:
+    _billing_only(request)
+    credit = get_object_or_404(StatementCredit, pk=pk)
+    form = forms.ResolveCreditForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.resolve_credit(
+                credit, actor=_me(request), decision=form.cleaned_data["decision"], now=timezone.now()
+            )
+        except ActionRefused as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Noted; the credit leaves the list."))
+    else:
+        messages.error(request, _("Say what you decided."))
+    return redirect("infogerencia:staff_statements")
+
+
+# --- payment notifications -----------------------------------------------------------------
 
 
 @csrf_exempt
 def payment_webhook(request: HttpRequest, provider: str) -> JsonResponse:
-    """A payment processor's signed event. JSON in, JSON out; never a 500 for bad input."""
+    """A payment provider's notification. Verified with the provider's own scheme; JSON out;
+    a 4xx with a logged reason for anything it refuses, never a 500 for bad input."""
     if request.method != "POST":
         return JsonResponse({"error": "method_not_allowed", "message": "POST only"}, status=405)
     handler = payments.get_provider(provider)
-    if not isinstance(handler, payments.SignedWebhookProvider):
+    if handler is None or not handler.receives_webhooks:
         return JsonResponse({"error": "unknown_provider", "message": "no such webhook"}, status=404)
     answer = handler.handle(request, now=timezone.now())
     return JsonResponse(answer.body, status=answer.status)

@@ -7,6 +7,8 @@ background work in the database. Production sets ``TIERDESK_DEBUG=false`` and th
 
 from __future__ import annotations
 
+import base64
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from infogerencia.sepa import normalize_iban
 from tierdesk.env import ConfigurationError, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -401,13 +404,68 @@ TIERDESK_SELLER_NAME = env_str("TIERDESK_SELLER_NAME", "tierdesk Hosting S.L.")
 TIERDESK_SELLER_VAT_ID = env_str("TIERDESK_SELLER_VAT_ID", "ESB00000000")
 TIERDESK_SELLER_ADDRESS = env_str("TIERDESK_SELLER_ADDRESS", "Calle de Ejemplo 1|28001 Madrid|España")
 TIERDESK_SELLER_COUNTRY = env_str("TIERDESK_SELLER_COUNTRY", "ES")
-# Payment providers, by dotted path; each has a stable ``code``.
+# Payment providers, by dotted path; each has a stable ``code``. Each one whose settings below are
+# filled in is offered on the customer's quote page (docs/operators/payments.md).
 TIERDESK_PAYMENT_PROVIDERS = env_list(
     "TIERDESK_PAYMENT_PROVIDERS",
-    ["infogerencia.payments.ManualProvider", "infogerencia.payments.SignedWebhookProvider"],
+    [
+        "infogerencia.payments.manual.ManualProvider",
+        "infogerencia.payments.redsys_pos.RedsysProvider",
+        "infogerencia.payments.stripe_checkout.StripeProvider",
+        "infogerencia.payments.bank_transfer.BankTransferProvider",
+        "infogerencia.payments.signed_webhook.SignedWebhookProvider",
+    ],
 )
-# Shared secrets of the payment webhook (comma-separated while one is rotated). Empty: the
-# endpoint refuses every delivery with 503.
+# On a laptop (`make run`), Redsys' public test terminal, Stripe in test mode and an example IBAN,
+# so every way of paying can be walked through; never in tests or production.
+TIERDESK_DEMO_PAYMENTS = env_bool("TIERDESK_DEMO_PAYMENTS", DEBUG and not TESTING)
+# Redsys virtual POS: merchant code (FUC), terminal and the SHA-256 key from the bank's portal.
+TIERDESK_REDSYS_MERCHANT_CODE = env_str("TIERDESK_REDSYS_MERCHANT_CODE", "999008881" if TIERDESK_DEMO_PAYMENTS else "")
+TIERDESK_REDSYS_TERMINAL = env_int("TIERDESK_REDSYS_TERMINAL", 1, minimum=1, maximum=999)
+TIERDESK_REDSYS_SECRET_KEY = env_str(
+    "TIERDESK_REDSYS_SECRET_KEY", "sq7HjrUOBfKmC576ILgskD5srU870gJ7" if TIERDESK_DEMO_PAYMENTS else ""
+)
+# Test mode posts to Redsys' test TPV (sis-t.redsys.es); TIERDESK_REDSYS_URL overrides either URL.
+TIERDESK_REDSYS_TEST = env_bool("TIERDESK_REDSYS_TEST", TIERDESK_DEMO_PAYMENTS)
+TIERDESK_REDSYS_URL = env_str("TIERDESK_REDSYS_URL", "")
+TIERDESK_REDSYS_SIGNATURE_VERSION = env_choice(
+    "TIERDESK_REDSYS_SIGNATURE_VERSION", "HMAC_SHA256_V1", ["HMAC_SHA256_V1", "HMAC_SHA512_V1", "HMAC_SHA512_V2"]
+)
+if TIERDESK_REDSYS_MERCHANT_CODE and not re.fullmatch(r"\d{1,9}", TIERDESK_REDSYS_MERCHANT_CODE):
+    raise ConfigurationError("TIERDESK_REDSYS_MERCHANT_CODE is the merchant code (FUC): up to 9 digits.")
+if TIERDESK_REDSYS_SECRET_KEY and TIERDESK_REDSYS_SIGNATURE_VERSION == "HMAC_SHA256_V1":
+    try:
+        _redsys_key_length = len(base64.b64decode(TIERDESK_REDSYS_SECRET_KEY, validate=True))
+    except ValueError:
+        _redsys_key_length = 0
+    if _redsys_key_length not in {16, 24}:
+        raise ConfigurationError("TIERDESK_REDSYS_SECRET_KEY is not the Base64 SHA-256 key of the bank's portal.")
+# Stripe: the secret API key (sk_test_... in test mode) and the webhook signing secrets
+# (comma-separated while one is rotated). The API base is only changed to test against a stand-in.
+TIERDESK_STRIPE_SECRET_KEY = env_str(
+    "TIERDESK_STRIPE_SECRET_KEY", "sk_test_tierdesk_demo" if TIERDESK_DEMO_PAYMENTS else ""
+)
+TIERDESK_STRIPE_WEBHOOK_SECRETS = env_list(
+    "TIERDESK_STRIPE_WEBHOOK_SECRETS", ["whsec_tierdesk_demo"] if TIERDESK_DEMO_PAYMENTS else []
+)
+TIERDESK_STRIPE_WEBHOOK_TOLERANCE = env_int("TIERDESK_STRIPE_WEBHOOK_TOLERANCE", 300, minimum=10, maximum=3600)
+TIERDESK_STRIPE_API_BASE = env_str("TIERDESK_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+TIERDESK_STRIPE_TIMEOUT = env_int("TIERDESK_STRIPE_TIMEOUT", 20, minimum=1, maximum=120)
+if TIERDESK_STRIPE_SECRET_KEY and not TIERDESK_STRIPE_SECRET_KEY.startswith(("sk_", "rk_")):
+    raise ConfigurationError("TIERDESK_STRIPE_SECRET_KEY must be a secret (sk_...) or restricted (rk_...) key.")
+# SEPA transfers: the account customers pay into. Empty IBAN: transfers are not offered.
+TIERDESK_BANK_IBAN = env_str("TIERDESK_BANK_IBAN", "ES9121000418450200051332" if TIERDESK_DEMO_PAYMENTS else "")
+TIERDESK_BANK_BIC = env_str("TIERDESK_BANK_BIC", "CAIXESBBXXX" if TIERDESK_DEMO_PAYMENTS else "")
+TIERDESK_BANK_BENEFICIARY = env_str("TIERDESK_BANK_BENEFICIARY", "")
+if TIERDESK_BANK_IBAN:
+    try:
+        TIERDESK_BANK_IBAN = normalize_iban(TIERDESK_BANK_IBAN)
+    except ValueError as _error:
+        raise ConfigurationError(f"TIERDESK_BANK_IBAN: {_error}.") from None
+if TIERDESK_BANK_BIC and not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?", TIERDESK_BANK_BIC):
+    raise ConfigurationError("TIERDESK_BANK_BIC is not a BIC (8 or 11 letters and digits).")
+# The desk's own signed payment event (docs/operators/payment-webhook.md): its secrets,
+# comma-separated while one is rotated. Empty: the endpoint refuses every delivery with 503.
 TIERDESK_PAYMENT_WEBHOOK_SECRET = env_list("TIERDESK_PAYMENT_WEBHOOK_SECRET", [])
 TIERDESK_PAYMENT_WEBHOOK_TOLERANCE = env_int("TIERDESK_PAYMENT_WEBHOOK_TOLERANCE", 300, minimum=1, maximum=3600)
 TIERDESK_QUOTE_VALIDITY_DAYS = env_int("TIERDESK_QUOTE_VALIDITY_DAYS", 30, minimum=1, maximum=365)

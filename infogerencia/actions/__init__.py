@@ -17,7 +17,18 @@ from infogerencia.actions.invoicing import (
     required_fields,
     seller_lines,
 )
-from infogerencia.actions.payments import PaymentResult, apply_payment, confirm_manual_payment
+from infogerencia.actions.payments import (
+    PaymentResult,
+    RefundResult,
+    apply_payment,
+    apply_refund,
+    check_can_refund,
+    check_payable,
+    confirm_manual_payment,
+    fail_attempt,
+    open_attempt,
+    record_refund,
+)
 from infogerencia.actions.quotes import (
     accept_quote,
     add_quote_line,
@@ -35,13 +46,24 @@ from infogerencia.actions.scheduling import (
     move_intervention,
     schedule_intervention,
 )
+from infogerencia.actions.statements import ImportResult, import_statement, resolve_credit
 
 __all__ = [
+    "ImportResult",
     "PaymentResult",
+    "RefundResult",
     "accept_quote",
     "add_quote_line",
     "administrators_calendar",
     "apply_payment",
+    "apply_refund",
+    "check_can_refund",
+    "check_payable",
+    "fail_attempt",
+    "import_statement",
+    "open_attempt",
+    "record_refund",
+    "resolve_credit",
     "buyer_lines",
     "complete_intervention",
     "confirm_manual_payment",

@@ -158,6 +158,7 @@ def _issue(
     reason: str = "",
     language: str,
     buyer: list[str],
+    vat_rule: str,
 ) -> Invoice:
     today = local_today(now)
     totals = pricing.totals(lines, quote.currency)
@@ -174,6 +175,7 @@ def _issue(
         organisation=quote.organisation,
         rectifies=rectifies,
         reason=reason,
+        vat_rule=vat_rule,
         issue_date=today,
         due_date=today + timedelta(days=due_days) if due_days is not None else None,
         language=language,
@@ -215,6 +217,7 @@ def complete_intervention(intervention: Intervention, *, actor: User, now: datet
         due_days=settings.TIERDESK_INVOICE_DUE_DAYS,
         language=quote.language,
         buyer=buyer_lines(quote),
+        vat_rule=quote.vat_rule,
     )
     _step(intervention.ticket, "intervention_done", actor=actor, now=now, quote=quote.number)
     _step(
@@ -239,6 +242,12 @@ def issue_credit_note(invoice: Invoice, *, actor: User, reason: str, now: dateti
     for a cancelled or refunded intervention."""
     now = _now(now)
     _require_billing(actor)
+    return credit_invoice(invoice, actor=actor, reason=reason, now=now)
+
+
+def credit_invoice(invoice: Invoice, *, actor: User | None, reason: str, now: datetime) -> Invoice:
+    """The credit note itself, inside the caller's transaction: billing staff's request above, or
+    a refund the payment provider reported (``actor=None``)."""
     reason = _text(reason, field="reason", required=True, message=_("Give the reason for the credit note."))
     invoice = Invoice.objects.select_related("quote", "quote__organisation", "intervention", "quote__ticket").get(
         pk=invoice.pk
@@ -272,6 +281,7 @@ def issue_credit_note(invoice: Invoice, *, actor: User, reason: str, now: dateti
                 reason=reason,
                 language=invoice.language,
                 buyer=list(invoice.buyer),
+                vat_rule=invoice.vat_rule,
             )
     except IntegrityError:
         # A concurrent credit note for the same invoice committed first (unique index).

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
-from infogerencia import pricing
+from accounts.models import Organisation, User
+from infogerencia import pricing, vat
 from infogerencia.actions._base import (
     _customer_contact,
     _decimal,
@@ -50,18 +50,8 @@ def draft_quote(
     if ticket.status == Status.CLOSED:
         raise ActionRefused("ticket_closed", _("This ticket is closed. Reopen it to prepare a quote."))
     organisation = ticket.organisation
-    try:
-        vat_rate = pricing.vat_rate_for(
-            organisation.country,
-            b2b_vat_id=organisation.vat_id or None,
-            seller_country=settings.TIERDESK_SELLER_COUNTRY,
-        )
-    except ValueError:
-        raise InvalidInput(
-            "no_vat_rate",
-            _("No VAT rate is known for the customer's country (%(country)s); check the organisation's details.")
-            % {"country": organisation.country},
-        ) from None
+    decision = _vat_decision(organisation)
+    vat_rate = decision.rate
     today = local_today(now)
     valid_until = valid_until or today + timedelta(days=settings.TIERDESK_QUOTE_VALIDITY_DAYS)
     if valid_until < today:
@@ -74,14 +64,58 @@ def draft_quote(
         organisation=organisation,
         currency="EUR",
         vat_rate=vat_rate,
+        vat_rule=decision.rule.value,
         language=contact.language if contact else settings.LANGUAGE_CODE,
         valid_until=valid_until,
         terms=_text(terms, field="terms", required=False),
         created_by=actor,
         created_at=now,
     )
-    _step(ticket, "quote_drafted", actor=actor, now=now, quote=quote.number, vat_rate=str(vat_rate))
+    _step(
+        ticket,
+        "quote_drafted",
+        actor=actor,
+        now=now,
+        quote=quote.number,
+        vat_rate=str(vat_rate),
+        vat_rule=decision.rule.value,
+    )
     return quote
+
+
+def _vat_decision(organisation: Organisation) -> vat.VatDecision:
+    """The VAT rule for the customer, or a refusal that tells the agent what to correct."""
+    try:
+        return vat.decide(
+            organisation.country,
+            vat_number=organisation.vat_id,
+            postal_code=vat.postal_code_in(organisation.address),
+            seller_country=settings.TIERDESK_SELLER_COUNTRY,
+        )
+    except vat.UnknownCountry:
+        raise InvalidInput(
+            "no_vat_rule",
+            _(
+                "The customer's country (%(country)s) is not a country code the desk knows. Correct it in "
+                "the customer's details (Administration, Organisations, %(name)s) with a two-letter ISO code "
+                "such as ES, FR or GB, then draft the quote again."
+            )
+            % {"country": organisation.country or "-", "name": organisation.name},
+        ) from None
+    except vat.InvalidVatNumber:
+        raise InvalidInput(
+            "vat_number_invalid",
+            _(
+                "The customer's VAT number (%(number)s) is not a VAT number of %(country)s. Correct it, or clear "
+                "it if the customer is not a business, in the customer's details (Administration, Organisations, "
+                "%(name)s), then draft the quote again."
+            )
+            % {"number": organisation.vat_id, "country": organisation.country, "name": organisation.name},
+        ) from None
+    except ValueError as error:  # The seller's own country is not one the rules cover.
+        raise InvalidInput(
+            "no_vat_rule", _("The desk's VAT rules do not apply: %(error)s") % {"error": error}
+        ) from None
 
 
 @transaction.atomic

@@ -97,3 +97,42 @@ def test_the_same_payment_delivered_ten_times_at_once_is_applied_once(desk, pipe
     assert WebhookDelivery.objects.count() == 10
     steps = [e.data.get("step") for e in quote.ticket.events.all()]
     assert steps.count("payment_received") == 1 and steps.count("intervention_scheduled") == 1
+
+
+def test_a_stripe_event_delivered_ten_times_at_once_is_applied_once(desk, pipeline, morning, settings):
+    """Stripe delivers at least once, and may deliver the same event several times in parallel:
+    each is verified by ``stripe.Webhook.construct_event``; one applies, the others see it applied."""
+    from infogerencia import actions as infogerencia_actions
+    from infogerencia.tests.stripe_events import SECRET as STRIPE_SECRET
+    from infogerencia.tests.stripe_events import session_completed, sign
+
+    settings.TIERDESK_STRIPE_SECRET_KEY = "sk_test_tierdesk"
+    settings.TIERDESK_STRIPE_WEBHOOK_SECRETS = [STRIPE_SECRET]
+    quote = pipeline.accepted()
+    # The customer's Checkout Session, as the desk recorded it when she chose Stripe.
+    infogerencia_actions.open_attempt(quote, provider="stripe", actor=desk.lucia, reference="cs_race", now=morning)
+    body = session_completed("cs_race", quote.number)
+
+    def deliver(index: int) -> tuple[int, dict[str, Any]]:
+        response = Client().post(
+            "/infogerencia/payments/stripe/webhook/",
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=sign(body, STRIPE_SECRET, at=int(morning.timestamp()) - index),
+        )
+        return response.status_code, response.json()
+
+    with time_machine.travel(morning, tick=False):
+        results = run_at_once(10, deliver)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    outcomes = Counter(answer.get("status") or answer.get("error") for _status, answer in results)
+    assert outcomes == Counter({"applied": 1, "already_applied": 9}), results
+    assert all(status == 200 for status, _answer in results)
+    assert Payment.objects.filter(quote=quote).count() == 1
+    assert Intervention.objects.filter(quote=quote).count() == 1
+    quote.refresh_from_db()
+    assert quote.state == QuoteState.PAID
+    assert WebhookDelivery.objects.filter(provider="stripe").count() == 10
+    steps = [e.data.get("step") for e in quote.ticket.events.all()]
+    assert steps.count("payment_received") == 1 and steps.count("intervention_scheduled") == 1

@@ -204,7 +204,7 @@ class TestManualProvider:
                 actions.confirm_manual_payment(quote, actor=person, reference="x", amount=quote.gross, now=morning)
 
     def test_the_registry_reads_the_settings(self):
-        assert list(payments.providers()) == ["manual", "webhook"]
+        assert list(payments.providers()) == ["manual", "redsys", "stripe", "transfer", "webhook"]
         with override_settings(TIERDESK_PAYMENT_PROVIDERS=["infogerencia.payments.ManualProvider"]):
             assert payments.get_provider("webhook") is None
 

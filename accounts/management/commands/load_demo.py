@@ -134,6 +134,7 @@ class Command(BaseCommand):
                 self._load()
             self.stdout.write(self.style.SUCCESS("Loaded the demo data set."))
         self._print_logins()
+        self._print_payments()
 
     def _load(self) -> None:
         customers: dict[str, Any] = {}
@@ -351,6 +352,9 @@ class Command(BaseCommand):
         actions.hand_off_for_quote(
             t, actor=s["l2.tecnico"], reason="Requiere infogerencia: recompilar PHP.", now=now - timedelta(hours=8.5)
         )
+        # ... quoted, sent and accepted: Jorge can pay it (card through Redsys or Stripe in test
+        # mode, or a transfer to the demo IBAN) from his quote page.
+        self._accepted_quote(t, s["l2.comercial"], c["jn8642-ovh"], now - timedelta(hours=8))
         # A phone ticket opened by an agent on the assistance line, and an L3 intervention ticket.
         t = open_(
             "cs9753-ovh",
@@ -414,6 +418,38 @@ class Command(BaseCommand):
                 actions.reply(t, actor=l3, body="Intervención realizada.", now=at, then="resolved")
             if "close" in steps:
                 actions.close_ticket(t, actor=c["jn8642-ovh"], now=at)
+
+    def _accepted_quote(self, ticket: Any, commercial: User, customer: User, at: Any) -> None:
+        from infogerencia import actions as level3
+        from infogerencia.models import InterventionType
+
+        quote = level3.draft_quote(ticket, actor=commercial, now=at)
+        # The catalogue's line when the catalogue is there, else the same line typed by hand.
+        level3.add_quote_line(
+            quote,
+            actor=commercial,
+            intervention_type=InterventionType.objects.filter(code="recompile-php").first(),
+            description="Recompilar PHP con la extensión intl",
+            unit_price="120.00",
+            quantity="1",
+            now=at,
+        )
+        quote = level3.send_quote(quote, actor=commercial, now=at)
+        level3.accept_quote(quote, actor=customer, now=at + timedelta(minutes=30))
+
+    def _print_payments(self) -> None:
+        from django.conf import settings
+
+        from infogerencia.models import Quote, QuoteState
+
+        self.stdout.write("\nPayments (docs/operators/payments.md):")
+        for quote in Quote.objects.filter(state=QuoteState.ACCEPTED).select_related("ticket__requester")[:3]:
+            who = quote.ticket.requester.username if quote.ticket.requester else quote.organisation.name
+            self.stdout.write(f"  {who}'s quote {quote.number} is accepted and waits to be paid.")
+        if settings.TIERDESK_DEMO_PAYMENTS:
+            self.stdout.write("  Redsys test terminal 999008881/1: 'Pay by card' shows the signed form (test mode).")
+            self.stdout.write("  Stripe test mode: set TIERDESK_STRIPE_SECRET_KEY=sk_test_... to reach Stripe.")
+            self.stdout.write(f"  Transfers: demo IBAN {settings.TIERDESK_BANK_IBAN}; 'facturacion' imports CAMT.053.")
 
     def _print_logins(self) -> None:
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")

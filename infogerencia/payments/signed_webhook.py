@@ -1,80 +1,33 @@
-"""Payment providers: how the desk learns that a quote has been paid.
+"""The desk's own signed JSON payment event (``docs/operators/payment-webhook.md``).
 
-A provider is a class with a stable ``code`` listed (by dotted path) in
-``settings.TIERDESK_PAYMENT_PROVIDERS``. Every provider ends in the same action,
-``infogerencia.actions.apply_payment``, which applies a payment once whatever happens around it.
-
-Shipped:
-
-* ``ManualProvider`` (``manual``): billing staff confirm a payment they can see (bank transfer,
-  card terminal) on the quote's page.
-* ``SignedWebhookProvider`` (``webhook``): a payment processor POSTs a signed JSON event
-  (``docs/operators/payment-webhook.md``). The signature is checked over the raw body
-  (``tierdesk.signing.verify``), a replayed delivery is refused by a unique replay key, and every
-  delivery, accepted or refused, is logged as a ``WebhookDelivery``.
+Kept for a processor integrated through it before the desk spoke Redsys and Stripe; none of the
+shipped providers needs it, and it offers nothing to the customer. The signature is checked over
+the raw body (``tierdesk.signing.verify``), a replayed delivery is refused by a unique replay key,
+and every delivery, accepted or refused, is logged as a ``WebhookDelivery``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from abc import ABC
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.functional import Promise
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from infogerencia import actions
-from infogerencia.models import DeliveryOutcome, WebhookDelivery
+from infogerencia.models import DeliveryOutcome
+from infogerencia.payments import MAX_BODY, PaymentProvider, WebhookAnswer, log_delivery, read_body, too_large
 from tickets.errors import ActionRefused
 from tierdesk import replay, signing
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Tierdesk-Signature"
-MAX_BODY = 16 * 1024
-
-
-class PaymentProvider(ABC):  # noqa: B024 - a marker base with defaults; subclasses add their entry points
-    """A way a quote gets paid. ``code`` is stored on each payment; ``label`` is shown to people."""
-
-    code: ClassVar[str]
-    label: ClassVar[str | Promise]
-    #: Whether this provider receives webhooks at ``/infogerencia/payments/<code>/webhook/``.
-    receives_webhooks: ClassVar[bool] = False
-
-    def instructions(self) -> str | Promise:
-        """What the customer reads on an accepted quote about paying this way."""
-        return ""
-
-
-class ManualProvider(PaymentProvider):
-    code = "manual"
-    label = _("Confirmed by billing")
-
-    def instructions(self) -> str | Promise:
-        return _("You can pay by bank transfer quoting the quote number; billing confirms it here.")
-
-    def confirm(self, quote: Any, *, actor: Any, reference: str, amount: Any, now: datetime) -> actions.PaymentResult:
-        return actions.confirm_manual_payment(quote, actor=actor, reference=reference, amount=amount, now=now)
-
-
-@dataclass
-class WebhookAnswer:
-    """What the endpoint answers: an HTTP status and a JSON body."""
-
-    status: int
-    body: dict[str, Any]
-    outcome: str
-    event_id: str = ""
-    quote_number: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SignedWebhookProvider(PaymentProvider):
@@ -82,40 +35,15 @@ class SignedWebhookProvider(PaymentProvider):
     label = _("Card payment (payment processor)")
     receives_webhooks = True
 
-    def instructions(self) -> str | Promise:
-        return _("Pay by card on the payment page; the payment is confirmed here within seconds.")
+    def configured(self) -> bool:
+        return bool(settings.TIERDESK_PAYMENT_WEBHOOK_SECRET)
 
     def handle(self, request: HttpRequest, *, now: datetime) -> WebhookAnswer:
         """Verify, parse and apply one delivery, then log it (whatever the outcome)."""
         header = request.headers.get(SIGNATURE_HEADER)
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > MAX_BODY:
-            # Refused before reading, so an oversized body never reaches memory.
-            body = b""
-            answer = _refusal(
-                413, "body_too_large", f"the body is larger than {MAX_BODY} bytes", DeliveryOutcome.INVALID
-            )
-        else:
-            body = request.body
-            answer = self._handle(body, header, now=now)
-        try:
-            WebhookDelivery.objects.create(
-                provider=self.code,
-                received_at=now,
-                event_id=answer.event_id[:200],
-                quote_number=answer.quote_number[:60],
-                outcome=answer.outcome,
-                code=str(answer.body.get("error") or answer.body.get("status") or "")[:60],
-                http_status=answer.status,
-                signature_header=(header or "")[:600],
-                body=body[:4096].decode("utf-8", errors="replace"),
-                remote_addr=(request.META.get("REMOTE_ADDR") or "")[:64],
-            )
-        except Exception:  # The answer matters more than the log line; say so loudly.
-            logger.exception("could not log a payment webhook delivery")
+        body = read_body(request)
+        answer = too_large() if body is None else self._handle(body, header, now=now)
+        log_delivery(self.code, request, body or b"", header, answer, now=now)
         return answer
 
     def _handle(self, body: bytes, header: str | None, *, now: datetime) -> WebhookAnswer:
@@ -186,6 +114,7 @@ def _refusal(status: int, code: str, message: str, outcome: str, *, event: Any =
         outcome,
         str(event.get("event_id") or "")[:200],
         str(event.get("quote_number") or "")[:60],
+        reason=message,
     )
 
 
@@ -201,26 +130,9 @@ def _check_event(event: Any) -> str:
     if isinstance(amount, bool) or not isinstance(amount, (str, int)):
         return 'amount must be a decimal string such as "121.00" (or an integer)'
     try:
-        from decimal import Decimal, InvalidOperation
-
         value = Decimal(str(amount))
         if not value.is_finite() or value < 0:
             return "amount must be a positive decimal"
     except InvalidOperation:
         return 'amount must be a decimal string such as "121.00"'
     return ""
-
-
-def providers() -> dict[str, PaymentProvider]:
-    """The configured providers by code, in the settings' order."""
-    result: dict[str, PaymentProvider] = {}
-    for path in settings.TIERDESK_PAYMENT_PROVIDERS:
-        provider = import_string(path)()
-        if not isinstance(provider, PaymentProvider):
-            raise TypeError(f"{path} is not a PaymentProvider")
-        result[provider.code] = provider
-    return result
-
-
-def get_provider(code: str) -> PaymentProvider | None:
-    return providers().get(code)
