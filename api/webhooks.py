@@ -6,7 +6,7 @@ under a unique constraint, so a duplicated event is delivered once; the ``webhoo
 it and retries with exponential backoff.
 
 The body is JSON ``{"id", "event", "created_at", "data"}``; the ``Tierdesk-Signature`` header is
-``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`` (``tierdesk.signing.build_header``).
+``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`` (``core.signing.build_header``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from api.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
-from tierdesk.outbox import enqueue_on_commit
-from tierdesk.signing import build_header
+from core.outbox import enqueue_on_commit
+from core.signing import build_header
 from triage.probes import DEVELOPMENT_DENYLIST, PRODUCTION_DENYLIST, check_target
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -32,26 +31,15 @@ from console import charts, search
 from console import queries as console_queries
 from console.forms import PhoneIntakeForm
 from console.models import PLACEHOLDERS, CallLog, CannedReply
+from core import replay, signing
+from core.permissions import staff_required
 from levels.models import Category, LevelCode, PhoneLine, SupportLevel, Team, TicketKind
 from services.models import Product, Service
 from tickets import actions, queries, rules
 from tickets.errors import ActionRefused, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Attachment, Channel, EventKind, Status, Ticket
-from tierdesk import replay, signing
 
 BULK_MAX = 100
-
-
-def staff_required(view):  # type: ignore[no-untyped-def]
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if not (getattr(request.user, "is_agent", False) or request.user.is_superuser):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def _user(request: HttpRequest) -> User:

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk.i18n import TranslatedName
+from core.i18n import TranslatedName
 
 LANGUAGES = ("es", "en", "fr")
 

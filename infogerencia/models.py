@@ -17,9 +17,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.i18n import TranslatedName
 from infogerencia import pricing
 from tickets.models import Ticket
-from tierdesk.i18n import TranslatedName
 
 
 def _localized(obj: Any, field: str, language: str | None = None) -> str:
@@ -385,7 +385,7 @@ class Invoice(models.Model):
     """An issued invoice or credit note (factura rectificativa). Never edited once issued.
 
     ``number`` is ``<series>-<year>-<sequence>``; the sequence is gapless per series and year
-    (``tierdesk.models.next_value``, counter ``invoice:<series>:<year>``).
+    (``core.counters.next_value``, counter ``invoice:<series>:<year>``).
     """
 
     kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices)

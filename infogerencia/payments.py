@@ -10,7 +10,7 @@ Shipped:
   card terminal) on the quote's page.
 * ``SignedWebhookProvider`` (``webhook``): a payment processor POSTs a signed JSON event
   (``docs/operators/payment-webhook.md``). The signature is checked over the raw body
-  (``tierdesk.signing.verify``), a replayed delivery is refused by a unique replay key, and every
+  (``core.signing.verify``), a replayed delivery is refused by a unique replay key, and every
   delivery, accepted or refused, is logged as a ``WebhookDelivery``.
 """
 
@@ -30,10 +30,10 @@ from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from core import replay, signing
 from infogerencia import actions
 from infogerencia.models import DeliveryOutcome, WebhookDelivery
 from tickets.errors import ActionRefused
-from tierdesk import replay, signing
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from functools import cache
 
 from django.db import connection
 
+from core import rows
 from levels.models import Category, SupportLevel, Team
 from sla.models import BusinessCalendar, SlaPolicy
-from tierdesk import rows
 
 
 def _columns() -> tuple[rows.Columns, ...]:
@@ -42,7 +42,7 @@ def category_for_opening(code: str) -> Category | None:
 
     The same as ``Category.objects.select_related("level", "team", "level__calendar",
     "level__sla_policy").filter(code=code, active=True).first()``, with the SQL written once
-    (``tierdesk.rows``): the API opens tickets hundreds of times a second.
+    (``core.rows``): the API opens tickets hundreds of times a second.
     """
     category, level, team, calendar, policy = _columns()
     with connection.cursor() as cursor:

@@ -24,6 +24,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from accounts.models import User
+from core.outbox import enqueue_on_commit
 from notifications import addressing
 from notifications.models import (
     AGENT_EVENTS,
@@ -38,7 +39,6 @@ from notifications.models import (
     NotificationPreference,
 )
 from notifications.registry import AttachmentRef, has_attachment_kind
-from tierdesk.outbox import enqueue_on_commit
 
 __all__ = [
     "AttachmentInput",

@@ -21,9 +21,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.outbox import enqueue_on_commit
 from notifications import addressing, registry
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus
-from tierdesk.outbox import enqueue_on_commit
 
 MAX_BACKOFF = timedelta(hours=6)
 

@@ -8,9 +8,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.outbox import enqueue_on_commit
 from sla.models import BusinessCalendar, SlaPolicy
 from tickets.errors import Forbidden, InvalidInput
-from tierdesk.outbox import enqueue_on_commit
 
 
 def _require_admin(actor: Any) -> None:

@@ -3,9 +3,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.admin import SupervisorsManage
 from sla import actions
 from sla.models import BusinessCalendar, SlaMeasurement, SlaPolicy
-from tierdesk.admin import SupervisorsManage
 
 
 @admin.register(BusinessCalendar)

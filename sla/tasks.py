@@ -8,7 +8,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from tierdesk.outbox import enqueue_on_commit
+from core.outbox import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

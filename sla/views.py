@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from console.views import staff_required
+from core.permissions import staff_required
 from levels.models import SupportLevel
 from sla.chart import bar_chart
 from sla.models import SlaPolicy

@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role, User
+from core import rows
+from core.counters import next_value
 from levels.models import Category, LevelCode, SupportLevel, Team, TicketKind
 from services.models import Service
 from tickets import dispatch, rules
@@ -41,8 +43,6 @@ from tickets.models import (
     TicketEvent,
     TicketLink,
 )
-from tierdesk import rows
-from tierdesk.models import next_value
 
 __all__ = [
     "ActionRefused",

@@ -29,7 +29,7 @@ from functools import cache, partial
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from tierdesk import outbox
+from core import outbox
 
 logger = logging.getLogger(__name__)
 

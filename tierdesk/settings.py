@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "core",
     "tierdesk",
     "accounts",
     "levels",
@@ -105,7 +106,7 @@ def _database(url: str) -> dict[str, Any]:
     except ValueError as error:
         raise ConfigurationError(f"TIERDESK_DATABASE_URL is not a valid database URL: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["ENGINE"] = "tierdesk.sqlite"  # Django's, with writers queued on a lock file
+        config["ENGINE"] = "core.sqlite"  # Django's, with writers queued on a lock file
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 
-from tierdesk import replay
+from core import replay
 
 PURGE_BATCH = 5000
 PURGE_MAX_BATCHES = 100

@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from core import replay
+from core.outbox import enqueue_on_commit
+from core.signing import VerifiedSignature
 from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
 from tickets import actions as ticket_actions
 from tickets.actions import works_on
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Channel, Ticket
-from tierdesk import replay
-from tierdesk.outbox import enqueue_on_commit
-from tierdesk.signing import VerifiedSignature
 from triage import routing
 from triage.models import (
     Decision,

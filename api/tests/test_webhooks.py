@@ -17,8 +17,8 @@ from django.test import override_settings
 from api import webhooks
 from api.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery
 from api.tasks import retry_due_webhooks
+from core.signing import verify
 from tickets import actions
-from tierdesk.signing import verify
 
 SECRET = "whsec-test-0123456789"
 

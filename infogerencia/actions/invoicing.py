@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.counters import next_value
 from infogerencia import pricing
 from infogerencia.actions._base import (
     TEXT_MAX,
@@ -31,7 +32,6 @@ from infogerencia.models import (
     ReportOutcome,
 )
 from tickets.errors import ActionRefused, InvalidInput
-from tierdesk.models import next_value
 
 # --- report and invoice --------------------------------------------------------------------
 

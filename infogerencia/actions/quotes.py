@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.counters import next_value
 from infogerencia import pricing
 from infogerencia.actions._base import (
     _customer_contact,
@@ -34,7 +35,6 @@ from infogerencia.models import (
 )
 from tickets.errors import ActionRefused, InvalidInput
 from tickets.models import Status, Ticket
-from tierdesk.models import next_value
 
 # --- quotes --------------------------------------------------------------------------------
 

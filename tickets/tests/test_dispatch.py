@@ -10,10 +10,10 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from core.testing import run_at_once
 from tickets import dispatch
 from tickets.models import PendingDispatch, TicketEvent
 from tickets.tasks import dispatch_event, dispatch_pending
-from tierdesk.testing import run_at_once
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

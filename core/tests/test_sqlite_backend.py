@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from tierdesk.sqlite.base import DatabaseWrapper, WriterLock
+from core.sqlite.base import DatabaseWrapper, WriterLock
 
 
 def _wrapper(path: Path, alias: str) -> DatabaseWrapper:
-    settings = {**connections["default"].settings_dict, "NAME": str(path), "ENGINE": "tierdesk.sqlite"}
+    settings = {**connections["default"].settings_dict, "NAME": str(path), "ENGINE": "core.sqlite"}
     settings["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 5}
     return DatabaseWrapper(settings, alias=alias)
 
@@ -112,7 +112,7 @@ def test_in_memory_databases_take_no_lock() -> None:
 def test_placeholders_are_rewritten_as_django_does(query: str) -> None:
     from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoCursor
 
-    from tierdesk.sqlite.base import SQLiteCursorWrapper
+    from core.sqlite.base import SQLiteCursorWrapper
 
     connection = sqlite3.connect(":memory:")
     try:
@@ -135,45 +135,6 @@ def test_statements_run_through_the_remembering_cursor(tmp_path: Path) -> None:
         assert cursor.fetchone() == (2,)
         cursor.execute("SELECT x FROM t WHERE x = %(value)s", {"value": "b"})  # pyformat, as Django allows
         assert cursor.fetchall() == [("b",)]
-        assert type(cursor.cursor).__module__ == "tierdesk.sqlite.base"
-    finally:
-        database.close()
-
-
-def test_a_new_database_gets_small_pages_and_the_write_ahead_log(tmp_path: Path) -> None:
-    from tierdesk.settings import _database
-
-    settings = {**connections["default"].settings_dict, **_database(f"sqlite:///{tmp_path / 'new.sqlite3'}")}
-    database = DatabaseWrapper(settings, alias="pages-new")
-    try:
-        cursor = database.cursor()
-        cursor.execute("CREATE TABLE t (x integer)")
-        cursor.execute("PRAGMA page_size")
-        assert cursor.fetchone() == (1024,)
-        cursor.execute("PRAGMA journal_mode")
-        assert cursor.fetchone() == ("wal",)
-    finally:
-        database.close()
-
-
-def test_an_existing_database_keeps_its_page_size(tmp_path: Path) -> None:
-    from tierdesk.settings import _database
-
-    path = tmp_path / "old.sqlite3"
-    old = sqlite3.connect(path)
-    old.execute("PRAGMA page_size=4096")
-    old.execute("CREATE TABLE t (x integer)")
-    old.execute("INSERT INTO t VALUES (1)")
-    old.commit()
-    old.close()
-    database = DatabaseWrapper(
-        {**connections["default"].settings_dict, **_database(f"sqlite:///{path}")}, alias="pages-old"
-    )
-    try:
-        cursor = database.cursor()
-        cursor.execute("PRAGMA page_size")
-        assert cursor.fetchone() == (4096,)
-        cursor.execute("SELECT x FROM t")
-        assert cursor.fetchall() == [(1,)]
+        assert type(cursor.cursor).__module__ == "core.sqlite.base"
     finally:
         database.close()

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tierdesk import replay
-from tierdesk.models import ReplayKey
-from tierdesk.signing import build_header, verify
+from core import replay
+from core.models import ReplayKey
+from core.signing import build_header, verify
 
 SECRET = b"a-shared-secret"
 NOW = datetime(2027, 3, 2, 10, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 """Replay protection for the signed webhooks the desk receives (payments, monitoring, PBX).
 
-:func:`tierdesk.signing.verify` proves who sent a delivery and that it is fresh; this module
+:func:`core.signing.verify` proves who sent a delivery and that it is fresh; this module
 remembers each accepted delivery's replay key until its signature would be stale anyway, so the
 same signed request is applied once. Call :func:`claim` inside the transaction that applies the
 delivery: two identical deliveries at once meet at the unique index, and the loser gets False.
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 
-from tierdesk.models import ReplayKey
-from tierdesk.signing import VerifiedSignature
+from core.models import ReplayKey
+from core.signing import VerifiedSignature
 
 
 def claim(source: str, verified: VerifiedSignature, *, now: datetime) -> bool:

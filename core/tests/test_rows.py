@@ -1,4 +1,4 @@
-"""Rows read and inserted with SQL built once (``tierdesk.rows``) are the ORM's rows."""
+"""Rows read and inserted with SQL built once (``core.rows``) are the ORM's rows."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from django.db import connection
 from django.db.models.signals import post_init, post_save, pre_save
 
 from api.actions import create_token, find_token
+from core import rows
 from levels.models import Category
 from levels.queries import category_for_opening
 from services.queries import service_of
 from sla.clock import rules_of_level
 from sla.models import SlaPolicy
 from tickets.models import Ticket, TicketEvent
-from tierdesk import rows
 
 
 def _values(instance: Any) -> dict[str, Any]:

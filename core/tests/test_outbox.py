@@ -8,9 +8,10 @@ from django.tasks.signals import task_enqueued
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from core.counters import next_value
+from core.models import Counter
+from core.outbox import enqueue_on_commit
 from tickets.tasks import dispatch_event
-from tierdesk.models import Counter, next_value
-from tierdesk.outbox import enqueue_on_commit
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
@@ -74,7 +75,7 @@ def test_counters_count_up_in_one_statement_and_start_where_asked(db):  # type: 
 def test_a_task_to_run_later_keeps_its_time_and_is_not_remembered(db):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
-    from tierdesk import outbox
+    from core import outbox
 
     later = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
     remembered = len(outbox._validated)

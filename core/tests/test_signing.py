@@ -1,4 +1,4 @@
-"""Tests for tierdesk.signing: webhook HMAC headers and the OVH ``$1$`` signature."""
+"""Tests for core.signing: webhook HMAC headers and the OVH ``$1$`` signature."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tierdesk.signing import (
+from core.signing import (
     SignatureError,
     VerifiedSignature,
     build_header,

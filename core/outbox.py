@@ -3,7 +3,7 @@
 With the database task backend writing to the same database, the task row is inserted inside
 the transaction itself: it commits or rolls back with the change (a transactional outbox), and a
 write costs one transaction instead of two. The row is the one the backend's own ``enqueue``
-writes, inserted with SQL built once (``tierdesk.rows``) because it is written inside the
+writes, inserted with SQL built once (``core.rows``) because it is written inside the
 caller's write transaction, on SQLite under the database's single write lock; the
 ``task_enqueued`` signal is sent once the transaction has committed, when the task really is
 queued. Any other backend (Celery, immediate, dummy) is called after commit, as
@@ -18,7 +18,7 @@ from typing import Any
 from django.db import router, transaction
 from django.tasks.signals import task_enqueued
 
-from tierdesk import rows
+from core import rows
 
 
 def in_database(task: Any) -> bool:

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from tierdesk.templatetags.desk import hours
+from core.templatetags.desk import hours
 
 
 @pytest.mark.parametrize(
