@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Pure modules (no Django inside) are checked with mypy --strict.
 STRICT :=
 STRICT += sla/calendar.py
-STRICT += sla/chart.py
+STRICT += slawatch/chart.py
 STRICT += tickets/rules.py
 STRICT += tierdesk/env.py
 STRICT += core/signing.py

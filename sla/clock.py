@@ -25,8 +25,8 @@ from typing import Any
 
 from sla.adapter import calendar_for
 from sla.calendar import Calendar, add_business_time, business_time_between
-from sla.models import BusinessCalendar, Outcome, SlaMeasurement, SlaPolicy
-from tickets.models import ACTIVE_STATUSES, EventKind, Sender, SlaClock, SlaState, Status, Ticket, TicketEvent
+from sla.models import BusinessCalendar, Outcome, SlaClock, SlaPolicy, SlaState
+from tickets.models import ACTIVE_STATUSES, EventKind, Sender, SlaMeasurement, Status, Ticket, TicketEvent
 
 ZERO = timedelta(0)
 _UTC_24_7 = Calendar.always_open("UTC")

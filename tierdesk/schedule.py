@@ -17,7 +17,7 @@ def jobs() -> list[Job]:
     from api.tasks import purge_api_records, retry_due_webhooks
     from infogerencia.tasks import expire_quotes
     from notifications.tasks import purge_inbound_mail, retry_due_deliveries
-    from sla.tasks import sla_scan
+    from slawatch.tasks import sla_scan
     from tickets.tasks import close_resolved_tickets, dispatch_pending
     from tierdesk.tasks import purge_replay_keys, purge_task_results
     from triage.tasks import reap_stuck_runs

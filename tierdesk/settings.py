@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "infogerencia",
     "guides",
     "notifications",
+    "slawatch",
     "portal",
     "console",
     "api",

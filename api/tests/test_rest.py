@@ -311,8 +311,8 @@ def test_a_create_writes_the_ticket_once_with_its_clock_and_reads_fresh_rules(de
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from sla import actions as sla_actions
     from sla.models import SlaPolicy
+    from slawatch import actions as sla_actions
 
     api = make_api(desk.lucia)
     body = {"subject": "Servidor caído", "body": "No responde", "category": "server_no_ping"}

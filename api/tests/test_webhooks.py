@@ -164,7 +164,7 @@ def test_supervisors_register_webhooks_in_the_administration(desk, client):  # t
 def test_sla_warnings_and_breaches_are_delivered(  # type: ignore[no-untyped-def]
     desk, receiver, open_incident, now, django_capture_on_commit_callbacks
 ):
-    from sla.scan import scan
+    from slawatch.scan import scan
 
     hook(receiver.url, ["sla.warning", "sla.breach"])
     with django_capture_on_commit_callbacks(execute=True):

@@ -129,7 +129,7 @@ def test_the_scheduler_dispatches_every_minute() -> None:
 def test_an_sla_notice_is_dispatched_like_any_other_event(
     open_incident: Any, heard: list[int], now: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from sla.scan import scan
+    from slawatch.scan import scan
 
     ticket = open_incident(now=now)
     dispatch.drain()

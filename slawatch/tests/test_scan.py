@@ -9,8 +9,8 @@ from django.core import mail
 from django.db import connection
 
 from core.testing import run_at_once
-from sla.scan import due_ticket_ids, scan
-from sla.tasks import sla_scan
+from slawatch.scan import due_ticket_ids, scan
+from slawatch.tasks import sla_scan
 from tickets import actions, dispatch
 from tickets.models import EventKind, SlaState, Ticket, TicketEvent
 

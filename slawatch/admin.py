@@ -1,11 +1,16 @@
+"""The SLA settings in the administration: the ``sla`` app's calendars and policies, saved through
+``slawatch.actions`` (which move the due times of the open tickets they govern), and the
+measured clocks, read-only."""
+
 from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import SupervisorsManage
-from sla import actions
-from sla.models import BusinessCalendar, SlaMeasurement, SlaPolicy
+from sla.models import BusinessCalendar, SlaPolicy
+from slawatch import actions
+from tickets.models import SlaMeasurement
 
 
 @admin.register(BusinessCalendar)

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from sla.chart import bar_chart
-from sla.models import SlaMeasurement
-from sla.queries import first_response_report
-from sla.scan import scan
 from sla.tests.conftest import madrid
+from slawatch.chart import bar_chart
+from slawatch.queries import first_response_report
+from slawatch.scan import scan
 from tickets import actions
+from tickets.models import SlaMeasurement
 
 
 class TestTicketClock:

@@ -27,7 +27,7 @@ def _validated(row: BusinessCalendar | SlaPolicy) -> None:
 
 
 def _recompute_after_commit(level_ids: list[int]) -> None:
-    from sla.tasks import recompute_due_times
+    from slawatch.tasks import recompute_due_times
 
     if level_ids:
         enqueue_on_commit(recompute_due_times, sorted(level_ids))

@@ -26,7 +26,7 @@ def sla_scan() -> dict[str, int]:
     Handles up to ``SCAN_BATCH × SCAN_MAX_BATCHES`` tickets per run; each handled ticket leaves
     the due set (its next check moves past ``now``), so the next batch is the next tickets.
     """
-    from sla.scan import scan
+    from slawatch.scan import scan
 
     now = timezone.now()
     totals = {"tickets": 0, "warning": 0, "breach": 0, "resolution": 0}

@@ -50,7 +50,7 @@ def _claim(pk: int, now: datetime, milestone: str) -> int:
 
 
 def _announce(ticket: Ticket, kind: EventKind, clock: str, due: datetime | None, now: datetime) -> TicketEvent:
-    from sla.notify import announce
+    from slawatch.notify import announce
     from tickets import dispatch
 
     event = TicketEvent.objects.create(

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from core.permissions import staff_required
 from levels.models import SupportLevel
-from sla.chart import bar_chart
 from sla.models import SlaPolicy
-from sla.queries import BREACH_LIST_LIMIT, breaches, first_response_report
+from slawatch.chart import bar_chart
+from slawatch.queries import BREACH_LIST_LIMIT, breaches, first_response_report
 
 MAX_WEEKS = 52
 

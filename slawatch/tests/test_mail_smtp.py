@@ -11,7 +11,7 @@ from notifications import addressing
 from notifications.actions import set_preference
 from notifications.models import Delivery, DeliveryStatus
 from notifications.tests.conftest import sink  # noqa: F401 - the SMTP sink fixture
-from sla.scan import scan
+from slawatch.scan import scan
 from tickets import actions
 
 pytestmark = pytest.mark.django_db(transaction=True)

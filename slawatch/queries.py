@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Avg, Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber, TruncWeek
 
-from sla.models import Outcome, SlaMeasurement
+from sla.models import Outcome
+from tickets.models import SlaMeasurement
 
 
 @dataclass
