@@ -52,12 +52,12 @@ from api.schemas import (
     TransferOut,
 )
 from levels.models import Category, LevelCode, SupportLevel
-from levels.queries import category_for_opening
 from services.models import Service
 from services.queries import service_of
 from tickets import actions, queries
 from tickets.errors import ActionRefused, InvalidInput
 from tickets.models import Attachment, Channel, Message, Ticket
+from tickets.queries import category_for_opening
 
 logger = logging.getLogger(__name__)
 

@@ -146,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The password-reset page is accounts'; its e-mail goes out through the notifications service.
+PASSWORD_RESET_FORM = "notifications.password_reset.LocalisedPasswordResetForm"  # noqa: S105 - a class path
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

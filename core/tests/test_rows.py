@@ -11,11 +11,11 @@ from django.db.models.signals import post_init, post_save, pre_save
 from api.actions import create_token, find_token
 from core import rows
 from levels.models import Category
-from levels.queries import category_for_opening
 from services.queries import service_of
 from sla.clock import rules_of_level
 from sla.models import SlaPolicy
 from tickets.models import Ticket, TicketEvent
+from tickets.queries import category_for_opening
 
 
 def _values(instance: Any) -> dict[str, Any]:
