@@ -1,6 +1,6 @@
 """Tickets, their conversation, attachments, links and audit trail.
 
-Rows here are written only through ``tickets/actions.py``; nothing else calls ``save()`` on a
+Rows here are written only through ``tickets.actions``; nothing else calls ``save()`` on a
 ticket. ``TicketEvent`` rows are never changed or deleted once written.
 """
 
