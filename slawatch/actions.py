@@ -10,6 +10,7 @@ from django.db import transaction
 
 from core.outbox import enqueue_on_commit
 from sla.models import BusinessCalendar, SlaPolicy
+from slawatch.tasks import recompute_due_times
 from tickets.errors import Forbidden, InvalidInput
 
 
@@ -27,8 +28,6 @@ def _validated(row: BusinessCalendar | SlaPolicy) -> None:
 
 
 def _recompute_after_commit(level_ids: list[int]) -> None:
-    from slawatch.tasks import recompute_due_times
-
     if level_ids:
         enqueue_on_commit(recompute_due_times, sorted(level_ids))
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from core.outbox import enqueue_on_commit
+from slawatch.scan import scan
+from tickets import actions
+from tickets.models import ACTIVE_STATUSES, Ticket
 
 logger = logging.getLogger(__name__)
 
 RECOMPUTE_BATCH = 500
-
-
 SCAN_BATCH = 500
 SCAN_MAX_BATCHES = 20
 
@@ -26,8 +26,6 @@ def sla_scan() -> dict[str, int]:
     Handles up to ``SCAN_BATCH × SCAN_MAX_BATCHES`` tickets per run; each handled ticket leaves
     the due set (its next check moves past ``now``), so the next batch is the next tickets.
     """
-    from slawatch.scan import scan
-
     now = timezone.now()
     totals = {"tickets": 0, "warning": 0, "breach": 0, "resolution": 0}
     for _ in range(SCAN_MAX_BATCHES):
@@ -43,12 +41,10 @@ def sla_scan() -> dict[str, int]:
 def recompute_due_times(level_ids: list[int], after_id: int = 0) -> int:
     """Re-derive the due times of the open tickets on these levels, one batch, then the next.
 
-    Batches go by primary key (keyset), each ticket in its own short transaction, so a long
-    recompute never holds many locks. Idempotent: running it twice changes nothing more.
+    Batches go by primary key (keyset), each ticket in its own short transaction
+    (``tickets.actions.recompute_sla_due_times``), so a long recompute never holds many locks.
+    Idempotent: running it twice changes nothing more.
     """
-    from sla.clock import recompute
-    from tickets.models import ACTIVE_STATUSES, Ticket
-
     ids = list(
         Ticket.objects.filter(level_id__in=level_ids, status__in=ACTIVE_STATUSES, pk__gt=after_id)
         .order_by("pk")
@@ -56,8 +52,7 @@ def recompute_due_times(level_ids: list[int], after_id: int = 0) -> int:
     )
     moved = 0
     for pk in ids:
-        with transaction.atomic():
-            moved += recompute(pk)
+        moved += actions.recompute_sla_due_times(pk)
     if len(ids) == RECOMPUTE_BATCH:
         enqueue_on_commit(recompute_due_times, level_ids, ids[-1])
     logger.info("recomputed SLA due times of %s tickets (%s moved)", len(ids), moved)

@@ -125,9 +125,9 @@ class Ticket(models.Model):
     score_comment = models.TextField(_("score comment"), blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
 
-    # The SLA clock (written only by ``sla.clock``). Business time already consumed is kept in
-    # ``sla_elapsed``/``sla_resolution_elapsed``; the running segment starts at
-    # ``sla_segment_started_at`` (NULL while paused or stopped). Due times are derived from
+    # The SLA clock (computed by ``sla.clock``, written by ``tickets.actions``). Business time
+    # already consumed is kept in ``sla_elapsed``/``sla_resolution_elapsed``; the running segment
+    # starts at ``sla_segment_started_at`` (NULL while paused or stopped). Due times are derived from
     # those two and the level's calendar and policy, never from ``created_at``, so a pause is
     # never counted and never lost when the level, policy or calendar changes.
     sla_policy_level = models.CharField(_("SLA policy of level"), max_length=2, blank=True)

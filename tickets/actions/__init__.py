@@ -8,8 +8,10 @@ after commit. A refused action raises ``ActionRefused`` (or a subclass) and writ
 One module per kind of change, named for its verb: ``opening``, ``conversation`` (reply, note),
 ``ownership`` (claim, assign), ``status`` (wait, resolve, close, reopen, score), ``moves`` (the
 guide's moves between levels), ``desk`` (the desk acting by itself, other apps' audit events),
-``duplicates``; ``_base`` holds what they share. ``from tickets import actions`` then
-``actions.open_ticket(...)`` reaches every one of them.
+``duplicates``, ``sla`` (the SLA clock's warnings, breaches and recomputed due times); ``_base``
+holds what they share, the SLA clock's steps among them: every action that changes what the
+clock counts calls ``sla.clock`` by name and writes what it did in the same transaction.
+``from tickets import actions`` then ``actions.open_ticket(...)`` reaches every one of them.
 """
 
 from tickets.actions._base import (
@@ -17,8 +19,6 @@ from tickets.actions._base import (
     SUBJECT_MAX,
     CleanUpload,
     clean_uploads,
-    register_in_transaction_hook,
-    register_new_ticket_hook,
     works_on,
 )
 from tickets.actions.conversation import add_note, reply
@@ -32,6 +32,7 @@ from tickets.actions.moves import (
 )
 from tickets.actions.opening import TICKET_NUMBER_START, open_ticket
 from tickets.actions.ownership import assign_ticket, claim_ticket
+from tickets.actions.sla import recompute_sla_due_times, record_sla_milestone, refresh_sla_next_check
 from tickets.actions.status import (
     can_be_scored,
     close_ticket,
@@ -64,8 +65,9 @@ __all__ = [
     "open_ticket",
     "pass_to_managed_services",
     "record_event",
-    "register_in_transaction_hook",
-    "register_new_ticket_hook",
+    "record_sla_milestone",
+    "recompute_sla_due_times",
+    "refresh_sla_next_check",
     "reopen_ticket",
     "reply",
     "resolve_by_desk",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import mimetypes
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
@@ -19,37 +19,24 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from core import rows
 from levels.models import Category, LevelCode, SupportLevel, Team
+from sla import clock as sla_clock
 from tickets import dispatch
 from tickets.errors import Forbidden, InvalidInput, NotFound
 from tickets.markdown import render_markdown
-from tickets.models import Attachment, EventKind, Message, Sender, Status, Ticket, TicketEvent
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    EventKind,
+    Message,
+    Sender,
+    SlaMeasurement,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 
 SUBJECT_MAX = 200
-
-
 BODY_MAX = 50_000
-
-
-# Handlers other apps hang on the lifecycle (the SLA clock, for one), called inside the same
-# transaction as the change: ``hook(ticket, event, now)``.
-_in_transaction_hooks: list[Any] = []
-
-
-def register_in_transaction_hook(hook: Any) -> None:
-    if hook not in _in_transaction_hooks:
-        _in_transaction_hooks.append(hook)
-
-
-# Handlers that fill a new ticket's own columns before its INSERT (the SLA clock's due times,
-# for one): ``hook(ticket, now)``. They run just before the opening transaction (the ticket has
-# no number or primary key yet), and what they set is written by the INSERT itself, so opening
-# a ticket needs no second write of the same row.
-_new_ticket_hooks: list[Any] = []
-
-
-def register_new_ticket_hook(hook: Any) -> None:
-    if hook not in _new_ticket_hooks:
-        _new_ticket_hooks.append(hook)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -60,16 +47,57 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _record(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime, **data: Any) -> TicketEvent:
+    """Write an audit event, queued for dispatch (``tickets.dispatch``) once the transaction commits."""
     event = rows.insert(TicketEvent(ticket=ticket, actor=actor, kind=kind, data=data, created_at=now))
-    _recorded(ticket, event, now)
+    dispatch.pending(event.pk)
     return event
 
 
-def _recorded(ticket: Ticket, event: TicketEvent, now: datetime) -> None:
-    """After an audit event's INSERT: the in-transaction hooks, then its dispatch after commit."""
-    for hook in _in_transaction_hooks:
-        hook(ticket, event, now)
-    dispatch.pending(event.pk)
+# --- the SLA clock ------------------------------------------------------------------------------
+
+
+def _write_clock(
+    ticket: Ticket, step: sla_clock.Step | None, *, actor: User | None, now: datetime, cause: str = ""
+) -> None:
+    """Write what a step of the SLA clock did to ``ticket`` (which the action holds locked): its
+    columns, how a response clock that ended is measured, and for a move of level the due times
+    before and after as an ``sla_clock`` audit event, dispatched like every other."""
+    if step is None:
+        return
+    ticket.save(update_fields=sla_clock.CLOCK_FIELDS)
+    if step.measured is not None:
+        SlaMeasurement.objects.create(ticket=ticket, **asdict(step.measured))
+    if step.before is not None:
+        _record(ticket, EventKind.SLA_CLOCK, actor=actor, now=now, cause=cause, before=step.before, after=step.after)
+
+
+def _clock_after_message(ticket: Ticket, *, sender: str, actor: User | None, now: datetime) -> None:
+    """A public message moves the SLA clock: staff of the ticket's level answer the running
+    promise; the customer's message, when no answer is owed, starts a next-response clock."""
+    if sender == Sender.SUPPORT and actor is not None and works_on(actor, ticket.level.code):
+        _write_clock(ticket, sla_clock.answered(ticket, now), actor=actor, now=now)
+    elif sender == Sender.CUSTOMER and (ticket.status in ACTIVE_STATUSES or ticket.status == Status.RESOLVED):
+        _write_clock(ticket, sla_clock.customer_wrote(ticket, now), actor=actor, now=now)
+
+
+def _clock_after_move(ticket: Ticket, *, cause: EventKind, actor: User | None, now: datetime) -> None:
+    """The ticket now stands on another level: the clock of the level it left is measured and a
+    fresh one starts on the new level's policy (paused while the ticket waits for the
+    customer); the due times before and after are recorded."""
+    step = sla_clock.move(ticket, now, paused=ticket.status == Status.WAITING_CUSTOMER)
+    _write_clock(ticket, step, actor=actor, now=now, cause=cause)
+
+
+def _clock_after_status(ticket: Ticket, status: Status, *, actor: User | None, now: datetime) -> None:
+    """A new status moves the SLA clock: waiting for the customer pauses it, resolved or closed
+    stops it, new or open runs it again."""
+    if status == Status.WAITING_CUSTOMER:
+        step = sla_clock.pause(ticket, now)
+    elif status in {Status.RESOLVED, Status.CLOSED}:
+        step = sla_clock.stop(ticket, now)
+    else:
+        step = sla_clock.resume(ticket, now)
+    _write_clock(ticket, step, actor=actor, now=now)
 
 
 def _can_see(user: User | None, ticket: Ticket) -> bool:
@@ -139,6 +167,7 @@ def _set_status(ticket: Ticket, new: Status, *, actor: User | None, now: datetim
         fields.append("closed_at")
     ticket.save(update_fields=fields)
     _record(ticket, EventKind.STATUS, actor=actor, now=now, before=old, after=new, **data)
+    _clock_after_status(ticket, new, actor=actor, now=now)
 
 
 def _locked(ticket: Ticket) -> Ticket:

@@ -13,6 +13,7 @@ from accounts.models import User
 from tickets.actions._base import (
     BODY_MAX,
     _add_message,
+    _clock_after_message,
     _now,
     _record,
     _require_staff,
@@ -61,6 +62,7 @@ def reply(
         fields.append("first_responded_at")
     ticket.save(update_fields=fields)
     _record(ticket, EventKind.MESSAGE, actor=actor, now=now, message_id=message.pk, sender=sender)
+    _clock_after_message(ticket, sender=sender, actor=actor, now=now)
     if sender == Sender.CUSTOMER:
         if ticket.status in {Status.WAITING_CUSTOMER, Status.RESOLVED}:
             _set_status(ticket, Status.OPEN, actor=actor, now=now, cause="customer_reply")

@@ -14,6 +14,8 @@ from tickets import rules
 from tickets.actions._base import (
     SUBJECT_MAX,
     _add_message,
+    _clock_after_message,
+    _clock_after_move,
     _default_team,
     _level,
     _locked,
@@ -90,6 +92,7 @@ def transfer_to_assistance(
         reason=reason,
         rule=rule,
     )
+    _clock_after_move(ticket, cause=EventKind.TRANSFERRED, actor=actor, now=now)
     if customer_message.strip():
         message = _add_message(
             ticket,
@@ -101,6 +104,7 @@ def transfer_to_assistance(
             now=now,
         )
         _record(ticket, EventKind.MESSAGE, actor=actor, now=now, message_id=message.pk, sender=message.sender)
+        _clock_after_message(ticket, sender=message.sender, actor=actor, now=now)
     return ticket
 
 
@@ -187,6 +191,7 @@ def hand_off_for_quote(ticket: Ticket, *, actor: User, reason: str, now: datetim
         after={"level": l2.code, "kind": ticket.kind, "team": ticket.team.code if ticket.team else None},
         reason=reason,
     )
+    _clock_after_move(ticket, cause=EventKind.HANDED_OFF, actor=actor, now=now)
     return ticket
 
 
@@ -217,4 +222,5 @@ def pass_to_managed_services(
         reason=reason,
         rule="intervention_paid",
     )
+    _clock_after_move(ticket, cause=EventKind.TRANSFERRED, actor=actor, now=now)
     return ticket

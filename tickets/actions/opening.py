@@ -14,13 +14,13 @@ from core import rows
 from core.counters import next_value
 from levels.models import Category, SupportLevel, TicketKind
 from services.models import Service
+from sla import clock as sla_clock
+from tickets import dispatch
 from tickets.actions._base import (
     BODY_MAX,
     SUBJECT_MAX,
     _default_team,
-    _new_ticket_hooks,
     _now,
-    _recorded,
     _store_attachments,
     _text,
     clean_uploads,
@@ -90,8 +90,8 @@ def open_ticket(
         created_at=now,
         updated_at=now,
     )
-    for hook in _new_ticket_hooks:
-        hook(ticket, now)
+    # The SLA clock starts now, so its due times are written by the ticket's INSERT itself.
+    sla_clock.start(ticket, now)
     # Every row's INSERT is worked out now, but for what only the transaction knows: the
     # ticket's number, the keys of the rows inserted before.
     sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
@@ -122,5 +122,5 @@ def open_ticket(
         pending_message.insert(ticket=ticket)
         _store_attachments(ticket, message, uploads, actor=requester, now=now)
         pending_event.insert(ticket=ticket, data={**data, "message_id": message.pk})
-        _recorded(ticket, event, now)
+        dispatch.pending(event.pk)
     return ticket

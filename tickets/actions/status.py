@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from sla import clock as sla_clock
 from tickets.actions._base import (
     _add_message,
     _locked,
@@ -18,6 +19,7 @@ from tickets.actions._base import (
     _require_visible,
     _sender_for,
     _set_status,
+    _write_clock,
 )
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Channel, EventKind, Status, Ticket
@@ -87,6 +89,7 @@ def reopen_ticket(ticket: Ticket, *, actor: User, reason: str, now: datetime | N
     ticket.last_message_from = _sender_for(actor)
     ticket.save(update_fields=["reopen_count", "resolved_at", "closed_at", "last_message_from"])
     _record(ticket, EventKind.REOPENED, actor=actor, now=now, reason=reason, message_id=message.pk)
+    _write_clock(ticket, sla_clock.reopened(ticket, now), actor=actor, now=now)
     _set_status(ticket, Status.OPEN, actor=actor, now=now, cause="reopened")
     return ticket
 
