@@ -19,6 +19,7 @@ STRICT += notifications/mailparse.py
 STRICT += console/charts.py
 STRICT += guides/content.py
 STRICT += infogerencia/slots.py
+STRICT += scripts/import_graph.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 
@@ -50,6 +51,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/mypy --strict $$(ls $(STRICT) 2>/dev/null)
+	@# The layers (docs/architecture.md): no cycle between apps, no import running back up.
+	$(PY) scripts/import_graph.py --check --format summary
 
 check-migrations: venv
 	TIERDESK_DATA_DIR=$$(mktemp -d) $(PY) manage.py makemigrations --check --dry-run
