@@ -17,20 +17,19 @@ from typing import Any
 
 from django.db import router, transaction
 from django.tasks.signals import task_enqueued
+from django.utils.json import normalize_json
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from core import rows
 
 
 def in_database(task: Any) -> bool:
     """Whether ``task`` goes through the database task backend (its rows can be written and read)."""
-    from django_tasks_db.backend import DatabaseBackend
-
     return isinstance(task.get_backend(), DatabaseBackend)
 
 
 def _writes_in_transaction(task: Any, alias: str) -> bool:
-    from django_tasks_db.models import DBTaskResult
-
     return in_database(task) and router.db_for_write(DBTaskResult) == alias
 
 
@@ -60,15 +59,11 @@ class PendingTask:
 
 
 def _arguments(args: tuple[Any, ...]) -> Any:
-    from django.utils.json import normalize_json
-
     return normalize_json({"args": list(args), "kwargs": {}})
 
 
 def _task_row(task: Any, alias: str) -> rows.Pending[Any]:
     """The row ``DatabaseBackend.enqueue`` writes for ``task``, its arguments still to come."""
-    from django_tasks_db.models import DBTaskResult
-
     backend = task.get_backend()
     # A task's definition does not change while running; one with a time to run after is
     # checked each time (it must be aware), and not remembered (each time is another Task).

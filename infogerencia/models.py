@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from core.i18n import TranslatedName
 from infogerencia import pricing
+from services.models import Product
 from tickets.models import Ticket
 
 
@@ -57,8 +58,6 @@ class InterventionType(TranslatedName):
 
     def clean(self) -> None:
         """Checks what the admin form cannot: product kinds and the shape of the required fields."""
-        from services.models import Product
-
         errors: dict[str, Any] = {}
         products = self.products or []
         if not isinstance(products, list) or any(p not in Product.values for p in products):

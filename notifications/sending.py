@@ -118,7 +118,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     The claim is a conditional UPDATE: of two workers holding the same delivery (a deferred
     retry and the periodic sweep), only one sends.
     """
-    from notifications.tasks import send_delivery
+    from notifications.tasks import send_delivery  # notifications.tasks imports this module (deliver)
 
     now = now or timezone.now()
     claimed = Delivery.objects.filter(

@@ -7,6 +7,7 @@ class SlawatchConfig(AppConfig):
     verbose_name = _("SLA watch and reports")
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the models these modules use.
         from notifications.models import Event
         from notifications.registry import register_context
         from slawatch import notify

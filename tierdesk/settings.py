@@ -7,6 +7,9 @@ background work in the database. Production sets ``TIERDESK_DEBUG=false`` and th
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -319,9 +322,6 @@ TIERDESK_DNS_RESOLVERS = env_list("TIERDESK_DNS_RESOLVERS", [])
 
 
 def _check_triage_settings() -> None:
-    import ipaddress
-    import re
-
     for item in TIERDESK_PROBE_DENYLIST:
         if item == "production":
             continue
@@ -353,13 +353,11 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
 )
 # E-mail in and out (notifications app). Replies come back to
 # <INBOUND_MAILBOX>+t-<ticket number>-<signature>@<INBOUND_DOMAIN>; see docs/operators/email.md.
-import hashlib as _hashlib  # noqa: E402 - kept inside this block
-
 INBOUND_DOMAIN = env_str("TIERDESK_INBOUND_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2]).lower()
 INBOUND_MAILBOX = env_str("TIERDESK_INBOUND_MAILBOX", DEFAULT_FROM_EMAIL.partition("@")[0]).lower()
 INBOUND_SECRET = env_str(
     "TIERDESK_INBOUND_SECRET",
-    _hashlib.sha256(f"tierdesk-inbound-reply-token:{SECRET_KEY}".encode()).hexdigest(),
+    hashlib.sha256(f"tierdesk-inbound-reply-token:{SECRET_KEY}".encode()).hexdigest(),
 )
 INBOUND_SMTP_HOST = env_str("TIERDESK_INBOUND_SMTP_HOST", "127.0.0.1")
 INBOUND_SMTP_PORT = env_int("TIERDESK_INBOUND_SMTP_PORT", 2525, minimum=1, maximum=65535)

@@ -107,7 +107,7 @@ def _reason(reason: str) -> str:
 def _start_run(ticket: Ticket, *, trigger: Trigger, actor: User | None, now: datetime) -> ProbeRun | None:
     """A pending run, enqueued on the probes queue after commit; ``None`` if one is already
     pending or running (or the ticket's automatic run already exists)."""
-    from triage.tasks import run_probe_run
+    from triage.tasks import run_probe_run  # triage.tasks imports this module (execute_run)
 
     try:
         with transaction.atomic():

@@ -227,7 +227,7 @@ def complete_intervention(intervention: Intervention, *, actor: User, now: datet
         total=str(invoice.gross),
         currency=invoice.currency,
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.invoice_issued(invoice, now=now)
     return invoice
@@ -285,7 +285,7 @@ def issue_credit_note(invoice: Invoice, *, actor: User, reason: str, now: dateti
         credit_note=credit_note.number,
         reason=reason,
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.invoice_issued(credit_note, now=now)
     return credit_note

@@ -202,7 +202,7 @@ def send_quote(quote: Quote, *, actor: User, now: datetime | None = None) -> Quo
         currency=quote.currency,
         valid_until=quote.valid_until.isoformat(),
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.quote_sent(quote, now=now)
     return quote
