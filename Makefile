@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed
 # Pure modules (no Django inside) are checked with mypy --strict.
 STRICT :=
 STRICT += sla/calendar.py
-STRICT += sla/chart.py
+STRICT += slawatch/chart.py
 STRICT += tickets/rules.py
 STRICT += tierdesk/env.py
-STRICT += tierdesk/signing.py
+STRICT += core/signing.py
 STRICT += infogerencia/pricing.py
 STRICT += infogerencia/pdf.py
 STRICT += triage/rules.py
@@ -21,6 +21,7 @@ STRICT += guides/content.py
 STRICT += infogerencia/slots.py
 STRICT += infogerencia/vat.py
 STRICT += infogerencia/sepa.py
+STRICT += scripts/import_graph.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 
@@ -52,6 +53,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/mypy --strict $$(ls $(STRICT) 2>/dev/null)
+	@# The layers (docs/architecture.md): no cycle between apps, no import running back up.
+	$(PY) scripts/import_graph.py --check --format summary
 
 check-migrations: venv
 	TIERDESK_DATA_DIR=$$(mktemp -d) $(PY) manage.py makemigrations --check --dry-run

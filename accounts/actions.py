@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role, TOTPDevice, User, generate_customer_identifier
+from accounts.security import matching_step, new_secret
 
 
 @transaction.atomic
@@ -99,8 +100,6 @@ class TwoFactorRefused(Exception):
 @transaction.atomic
 def start_totp(*, user: User, now: datetime) -> TOTPDevice:
     """A new secret for the person's authenticator app; not in use until a code confirms it."""
-    from accounts.security import new_secret
-
     device = TOTPDevice.objects.select_for_update().filter(user=user).first()
     if device is not None and device.enabled:
         raise TwoFactorRefused("already_enabled", _("Two-factor authentication is already on."))
@@ -114,8 +113,6 @@ def start_totp(*, user: User, now: datetime) -> TOTPDevice:
 
 
 def _consume(device: TOTPDevice, code: str, *, now: datetime) -> None:
-    from accounts.security import matching_step
-
     step = matching_step(device.secret, code, now=now)
     if step is None:
         raise TwoFactorRefused("wrong_code", _("This code is not valid. Enter the 6 digits your app shows now."))

@@ -1,8 +1,6 @@
-from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.utils import timezone
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,32 +26,3 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*", "autofocus": True}
         ),
     )
-
-
-class LocalisedPasswordResetForm(PasswordResetForm):
-    """Sends the reset e-mail through the desk's notifications, in the language on the person's
-    profile (not the visitor's browser).
-
-    Django finds the people and checks the link; the link itself (its uid and token, from
-    Django's token generator) is made when the e-mail is rendered for sending, so no usable
-    token is ever stored with the notification (``accounts.mail.reset_context``).
-    """
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        from notifications.actions import notify
-        from notifications.models import Event
-
-        notify(
-            event=Event.PASSWORD_RESET,
-            recipients=[context["user"]],
-            context={"protocol": context.get("protocol", "https"), "domain": context.get("domain", "")},
-            now=timezone.now(),
-        )

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -22,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import actions, security
-from accounts.forms import CodeForm, LocalisedPasswordResetForm, LoginForm
+from accounts.forms import CodeForm, LoginForm
 from accounts.models import TOTPDevice, User
 
 PENDING_KEY = "tierdesk_2fa_pending"
@@ -167,9 +168,14 @@ def security_page(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    form_class = LocalisedPasswordResetForm
+    """The e-mail goes out through the notifications service, which sits above ``accounts``: the
+    settings name the form that sends it (``PASSWORD_RESET_FORM``)."""
+
     template_name = "accounts/password_reset_form.html"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_form_class(self) -> Any:
+        return import_string(settings.PASSWORD_RESET_FORM)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from api.models import ApiToken, ConsumerKey, CredentialState, OvhApplication, Scope
+from core import rows
 from tickets.errors import ActionRefused, InvalidInput, NotFound
-from tierdesk import rows
 
 TOKEN_PREFIX = "tdk"  # noqa: S105 - the public marker of our tokens, not a secret
 PENDING_KEY_LIFETIME = timedelta(hours=24)
@@ -72,7 +72,7 @@ def find_token(raw: str) -> ApiToken | None:
     """The active token matching ``raw`` (``tdk_<prefix>_<secret>``), checked in constant time.
 
     Every API call starts here, so the token, its owner and the owner's organisation are read by
-    one statement written once (``tierdesk.rows``) instead of one the ORM builds on each call.
+    one statement written once (``core.rows``) instead of one the ORM builds on each call.
     """
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not 1 <= len(parts[1]) <= 16:

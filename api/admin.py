@@ -13,7 +13,7 @@ from api.models import (
     WebhookDelivery,
     WebhookEvent,
 )
-from tierdesk.admin import SupervisorsManage
+from core.admin import SupervisorsManage
 
 
 class SupervisorAdmin(SupervisorsManage, admin.ModelAdmin):

@@ -7,6 +7,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("APIs")
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the models these modules use.
         from api.webhooks import on_ticket_event
         from tickets import dispatch
 

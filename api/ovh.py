@@ -34,12 +34,12 @@ from accounts.models import User
 from api import actions as api_actions
 from api import ratelimit
 from api.models import ConsumerKey, CredentialState, OvhApplication
+from core.signing import verify_ovh_signature
 from levels.models import Category, LevelCode, TicketKind
 from services.queries import service_of
 from tickets import actions, queries
 from tickets.errors import ActionRefused, Forbidden, InvalidInput, NotFound
 from tickets.models import ACTIVE_STATUSES, Channel, Sender, Status, Ticket
-from tierdesk.signing import verify_ovh_signature
 
 logger = logging.getLogger(__name__)
 

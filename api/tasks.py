@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from api import webhooks
+from api import idempotency, ratelimit, webhooks
+from api.models import DeliveryState, WebhookDelivery
 
 
 @task(queue_name="webhooks")
@@ -27,8 +28,6 @@ def deliver_webhook(delivery_id: int) -> str:
 @task(queue_name="webhooks")
 def retry_due_webhooks() -> int:
     """Sweep deliveries whose retry is due (a lost task or a backend without deferral)."""
-    from api.models import DeliveryState, WebhookDelivery
-
     now = timezone.now()
     due = list(
         WebhookDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
@@ -43,7 +42,5 @@ def retry_due_webhooks() -> int:
 @task()
 def purge_api_records() -> int:
     """Forget ended rate-limit windows and expired idempotency keys."""
-    from api import idempotency, ratelimit
-
     now = timezone.now()
     return ratelimit.purge(now) + idempotency.purge(now)

@@ -1,11 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from api import ovh, rest_quotes, views
+from api import ovh, views
 from api.rest import api
-
-api.add_router("", rest_quotes.quotes)
-api.add_router("", rest_quotes.invoices)
-api.add_router("", rest_quotes.guides)
 
 app_name = "api"
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -6,7 +6,7 @@ under a unique constraint, so a duplicated event is delivered once; the ``webhoo
 it and retries with exponential backoff.
 
 The body is JSON ``{"id", "event", "created_at", "data"}``; the ``Tierdesk-Signature`` header is
-``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`` (``tierdesk.signing.build_header``).
+``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>`` (``core.signing.build_header``).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from api.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
-from tierdesk.outbox import enqueue_on_commit
-from tierdesk.signing import build_header
+from core.outbox import enqueue_on_commit
+from core.signing import build_header
+from tickets.models import Message, TicketEvent
 from triage.probes import DEVELOPMENT_DENYLIST, PRODUCTION_DENYLIST, check_target
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def emit(event: str, *, key: str, data: dict[str, Any], now: datetime | None = N
     ``key`` identifies the source (``ticket-event:42``, ``quote:7``): emitting the same event
     twice delivers it once. Returns the ids of the new deliveries.
     """
-    from api.tasks import deliver_webhook
+    from api.tasks import deliver_webhook  # api.tasks imports this module (attempt)
 
     if event not in WebhookEvent.values:
         raise ValueError(f"unknown webhook event {event!r}")
@@ -101,8 +102,6 @@ def emit(event: str, *, key: str, data: dict[str, Any], now: datetime | None = N
 
 def on_ticket_event(event_id: int) -> None:
     """The ``tickets.dispatch`` handler: map a TicketEvent to a webhook event."""
-    from tickets.models import TicketEvent
-
     event = (
         TicketEvent.objects.select_related("ticket", "ticket__level", "ticket__organisation")
         .filter(pk=event_id)
@@ -128,8 +127,6 @@ def on_ticket_event(event_id: int) -> None:
         "change": {k: v for k, v in (event.data or {}).items() if k in SHARED_DATA},
     }
     if event.kind == "message":
-        from tickets.models import Message
-
         message = Message.objects.filter(pk=event.data.get("message_id"), internal=False).first()
         if message is None:
             return  # internal notes never leave the desk

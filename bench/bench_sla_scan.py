@@ -13,7 +13,7 @@ building a million model instances takes far longer than the measurement) with t
 real desk has: about a third
 paused or answered (no pending check, NULL), the rest with their next warning or breach spread
 over the next two weeks, and about 0.05 % due in the last minute. The script prints the plan
-(EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) of the exact query ``sla.scan``
+(EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) of the exact query ``slawatch.scan``
 runs, then the best and median time of that query over repeated runs against the 20 ms target.
 """
 
@@ -178,7 +178,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from sla.scan import due_query
+    from slawatch.scan import due_query
 
     call_command("migrate", verbosity=0)
     fill(args.rows, args.seed)

@@ -87,8 +87,7 @@ def generate(tickets: int, messages_per_ticket: int, per_day: int, batch: int | 
     batch = batch or 5_000
     from console import search
     from console.models import SearchDocument
-    from sla.models import SlaMeasurement
-    from tickets.models import Message, Sender, Status, Ticket, TicketEvent
+    from tickets.models import Message, Sender, SlaMeasurement, Status, Ticket, TicketEvent
 
     rng = random.Random(20270302)  # noqa: S311 - repeatable data, not secrets
     now = timezone.now()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from console.models import CallLog, CannedReply
-from tierdesk.admin import SupervisorsManage
+from core.admin import SupervisorsManage
 
 
 @admin.register(CannedReply)

@@ -7,6 +7,7 @@ class ConsoleConfig(AppConfig):
     verbose_name = _("Agents' console")
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the models these modules use.
         from console import search
         from tickets import dispatch
 

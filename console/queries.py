@@ -17,9 +17,9 @@ from accounts.models import ROLE_LEVEL, Role, User
 from console.sqlfunctions import SecondsBetween, WeekStart
 from levels.models import Category, SupportLevel, Team
 from services.models import Product
-from sla.models import Outcome, SlaMeasurement
+from sla.models import Outcome
 from tickets import queries as ticket_queries
-from tickets.models import ACTIVE_STATUSES, Channel, EventKind, SlaClock, Status, Ticket, TicketEvent
+from tickets.models import ACTIVE_STATUSES, Channel, EventKind, SlaClock, SlaMeasurement, Status, Ticket, TicketEvent
 
 DUE_FIELD = "first_response_due_at"
 

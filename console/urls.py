@@ -1,7 +1,7 @@
 from django.urls import path
 
 from console import views
-from sla import views as sla_views
+from slawatch import views as sla_views
 
 app_name = "console"
 urlpatterns = [

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from core.admin import SupervisorsManage
 from guides.models import Article, ArticleCategory
-from tierdesk.admin import SupervisorsManage
 
 
 @admin.register(ArticleCategory)

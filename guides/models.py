@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk.i18n import TranslatedName
+from core.i18n import TranslatedName
 
 LANGUAGES = ("es", "en", "fr")
 
@@ -84,6 +85,4 @@ class Article(models.Model):
         return self._in("body", language)
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("guides:article", args=[self.slug])

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import SupervisorsManage
 from infogerencia.models import (
     Intervention,
     InterventionType,
@@ -10,7 +11,6 @@ from infogerencia.models import (
     QuoteLine,
     WebhookDelivery,
 )
-from tierdesk.admin import SupervisorsManage
 
 
 @admin.register(InterventionType)

@@ -7,6 +7,7 @@ class InfogerenciaConfig(AppConfig):
     verbose_name = _("Managed services")
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the models these modules use.
         from infogerencia import notify
 
         notify.register()

@@ -17,9 +17,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.i18n import TranslatedName
 from infogerencia import pricing
+from services.models import Product
 from tickets.models import Ticket
-from tierdesk.i18n import TranslatedName
 
 
 def _localized(obj: Any, field: str, language: str | None = None) -> str:
@@ -57,8 +58,6 @@ class InterventionType(TranslatedName):
 
     def clean(self) -> None:
         """Checks what the admin form cannot: product kinds and the shape of the required fields."""
-        from services.models import Product
-
         errors: dict[str, Any] = {}
         products = self.products or []
         if not isinstance(products, list) or any(p not in Product.values for p in products):
@@ -459,7 +458,7 @@ class Invoice(models.Model):
     """An issued invoice or credit note (factura rectificativa). Never edited once issued.
 
     ``number`` is ``<series>-<year>-<sequence>``; the sequence is gapless per series and year
-    (``tierdesk.models.next_value``, counter ``invoice:<series>:<year>``).
+    (``core.counters.next_value``, counter ``invoice:<series>:<year>``).
     """
 
     kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices)

@@ -19,11 +19,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from infogerencia import documents
+from infogerencia.actions import required_fields
 from infogerencia.models import Intervention, Invoice, OperationReport, Quote
 from levels.models import LevelCode, SupportLevel
 from notifications.actions import notify
 from notifications.models import Delivery, Event, Notification
-from notifications.registry import AttachmentRef
+from notifications.registry import AttachmentRef, register_attachment, register_context
 
 QUOTE_PDF = "infogerencia.quote_pdf"
 INVOICE_PDF = "infogerencia.invoice_pdf"
@@ -162,15 +164,11 @@ def invoice_context(notification: Notification, delivery: Delivery) -> dict[str,
 
 
 def quote_attachment(reference: str) -> tuple[str, bytes, str]:
-    from infogerencia import documents
-
     quote = Quote.objects.select_related("ticket", "organisation").get(pk=int(reference))
     return f"{quote.number}.pdf", documents.quote_pdf(quote), "application/pdf"
 
 
 def invoice_attachment(reference: str) -> tuple[str, bytes, str]:
-    from infogerencia import documents
-
     invoice = Invoice.objects.get(pk=int(reference))
     return f"{invoice.number}.pdf", documents.invoice_pdf(invoice), "application/pdf"
 
@@ -195,14 +193,10 @@ def report_text(report: OperationReport) -> str:
 
 
 def _required_labels(report: OperationReport) -> list[tuple[str, str]]:
-    from infogerencia.actions import required_fields
-
     return required_fields(report.intervention)
 
 
 def register() -> None:
-    from notifications.registry import register_attachment, register_context
-
     register_context(Event.QUOTE_SENT, quote_context)
     register_context(Event.INTERVENTION_SCHEDULED, intervention_context)
     register_context(Event.INTERVENTION_ASSIGNED, intervention_context)

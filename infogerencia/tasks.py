@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.tasks import task
 from django.utils import timezone
 
+from infogerencia import actions
+
 
 @task()
 def expire_quotes() -> int:
     """Sent or accepted quotes past their validity date become expired (periodic)."""
-    from infogerencia import actions
-
     return actions.expire_quotes(now=timezone.now())

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
+from core.permissions import staff_required
 from infogerencia import actions, documents, forms, payments, queries, sepa
 from infogerencia.models import (
     AttemptState,
@@ -48,18 +49,6 @@ def customer_required(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not getattr(request.user, "is_customer", False):
             raise Http404("Customers only")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def staff_required(view: View) -> View:
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (getattr(request.user, "is_agent", False) or request.user.is_superuser):
-            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__

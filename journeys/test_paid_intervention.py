@@ -18,8 +18,8 @@ from django.core import mail
 from pypdf import PdfReader
 
 from conftest import screenshot
+from core import signing
 from journeys.conftest import log_in, quote_and_send
-from tierdesk import signing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

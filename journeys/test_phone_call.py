@@ -14,8 +14,8 @@ import pytest
 from django.core import mail
 
 from conftest import screenshot
+from core import signing
 from journeys.conftest import log_in, quote_and_send
-from tierdesk import signing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

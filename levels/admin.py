@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from core.admin import SupervisorsManage
 from levels.models import Category, PhoneLine, SupportLevel, Team
-from tierdesk.admin import SupervisorsManage
 
 
 class TeamInline(SupervisorsManage, admin.TabularInline):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk.i18n import TranslatedName
+from core.i18n import TranslatedName
 
 
 class LevelCode(models.TextChoices):

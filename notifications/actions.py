@@ -24,6 +24,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from accounts.models import User
+from core.outbox import enqueue_on_commit
 from notifications import addressing
 from notifications.models import (
     AGENT_EVENTS,
@@ -38,7 +39,6 @@ from notifications.models import (
     NotificationPreference,
 )
 from notifications.registry import AttachmentRef, has_attachment_kind
-from tierdesk.outbox import enqueue_on_commit
 
 __all__ = [
     "AttachmentInput",
@@ -130,7 +130,7 @@ def notify(
     the notification), a second call with the same key does nothing: a retried task or a
     repeated event never mails people twice.
     """
-    from notifications.tasks import send_delivery
+    from notifications.tasks import send_delivery  # notifications.tasks imports this module
 
     _check_event(event)
     if auto_submitted not in AUTO_SUBMITTED_VALUES:
@@ -191,7 +191,7 @@ def notify(
 @transaction.atomic
 def send_again(delivery: Delivery, *, now: datetime) -> bool:
     """Give a failed delivery a fresh round of attempts (after fixing the address or the relay)."""
-    from notifications.tasks import send_delivery
+    from notifications.tasks import send_delivery  # notifications.tasks imports this module
 
     updated = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
         status=DeliveryStatus.RETRYING, attempts=0, next_attempt_at=now, updated_at=now
@@ -228,7 +228,7 @@ def receive_raw_mail(
     The row is committed before this returns (the SMTP listener answers 250 only after that),
     so a message the desk accepted is never lost, whatever happens to its processing.
     """
-    from notifications.tasks import process_inbound_mail
+    from notifications.tasks import process_inbound_mail  # notifications.tasks imports this module
 
     with transaction.atomic():
         mail = InboundMail.objects.create(
@@ -245,7 +245,7 @@ def receive_raw_mail(
 
 def reprocess_inbound_mail(mail: InboundMail, *, now: datetime) -> InboundMail:
     """Process a quarantined message again (after staff fixed what stopped it)."""
-    from notifications import inbound
+    from notifications import inbound  # inbound imports this module (notify)
 
     with transaction.atomic():
         reset = InboundMail.objects.filter(pk=mail.pk, status=InboundStatus.QUARANTINED).update(

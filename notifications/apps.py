@@ -7,7 +7,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        # Imported here, not at the top: apps.py is loaded before the models these modules use.
+        from notifications import password_reset
         from notifications.handlers import on_ticket_event
+        from notifications.models import Event
+        from notifications.registry import register_context
         from tickets import dispatch
 
         dispatch.register("notifications", on_ticket_event)
+        register_context(Event.PASSWORD_RESET, password_reset.reset_context)

@@ -21,9 +21,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.outbox import enqueue_on_commit
 from notifications import addressing, registry
 from notifications.models import Delivery, DeliveryAttempt, DeliveryStatus
-from tierdesk.outbox import enqueue_on_commit
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -118,7 +118,7 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     The claim is a conditional UPDATE: of two workers holding the same delivery (a deferred
     retry and the periodic sweep), only one sends.
     """
-    from notifications.tasks import send_delivery
+    from notifications.tasks import send_delivery  # notifications.tasks imports this module (deliver)
 
     now = now or timezone.now()
     claimed = Delivery.objects.filter(

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from levels.models import SupportLevel
 from notifications import addressing
 from notifications.actions import receive_raw_mail
 from notifications.models import InboundSource
@@ -24,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 
 def _accepts(address: str) -> bool:
-    from levels.models import SupportLevel
-
     try:
         if addressing.is_our_address(address):
             return True

@@ -5,34 +5,30 @@ from __future__ import annotations
 from django.tasks import task
 from django.utils import timezone
 
+from notifications import inbound
+from notifications.actions import purge_inbound_mail as purge
+from notifications.sending import deliver, retry_due
+
 
 @task(queue_name="mail")
 def send_delivery(delivery_id: int) -> str:
     """One attempt at sending one delivery (idempotent: a sent delivery is not sent again)."""
-    from notifications.sending import deliver
-
     return deliver(delivery_id)
 
 
 @task(queue_name="mail")
 def retry_due_deliveries() -> int:
     """The periodic sweep: due retries, lost tasks and deliveries stuck by a dead worker."""
-    from notifications.sending import retry_due
-
     return retry_due(now=timezone.now())
 
 
 @task(queue_name="mail")
 def process_inbound_mail(mail_id: int) -> str:
     """Turn one stored inbound message into a ticket, a reply, an answer or a quarantine entry."""
-    from notifications import inbound
-
     return inbound.process(mail_id, now=timezone.now())
 
 
 @task(queue_name="mail")
 def purge_inbound_mail() -> int:
     """The daily purge of raw inbound mail past its retention period."""
-    from notifications.actions import purge_inbound_mail as purge
-
     return purge(now=timezone.now())

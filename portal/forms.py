@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
-from tickets.models import Channel
+from tickets.models import Channel, Status
 
 DESCRIPTION_MAX = 20_000
 
@@ -246,8 +246,6 @@ class TicketFilterForm(forms.Form):
 
     def __init__(self, *args: Any, services: list[Service], levels: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from tickets.models import Status
-
         self.fields["status"].choices = [("", _("All")), ("active", _("Open (not resolved)")), *Status.choices]  # type: ignore[attr-defined]
         self.fields["level"].choices = [("", _("All")), *[(lv.code, f"{lv.code} · {lv.name}") for lv in levels]]  # type: ignore[attr-defined]
         self.fields["service"].choices = [("", _("All")), *[(s.reference, s.reference) for s in services]]  # type: ignore[attr-defined]

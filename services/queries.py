@@ -6,15 +6,15 @@ from functools import cache
 
 from django.db import connection
 
+from core import rows
 from services.models import Service
-from tierdesk import rows
 
 
 def service_of(organisation_id: int | None, reference: str) -> Service | None:
     """The service ``reference`` (as written, trimmed, any case) of an organisation, or ``None``.
 
     ``Service.objects.filter(organisation_id=…, reference=…).first()`` with the SQL written once
-    (``tierdesk.rows``), for the API's ticket creation.
+    (``core.rows``), for the API's ticket creation.
     """
     if organisation_id is None:
         return None

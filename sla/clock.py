@@ -1,4 +1,4 @@
-"""The SLA clock of each ticket, moved by the ticket's own lifecycle.
+"""The SLA clock of each ticket: business-time arithmetic over the clock's columns on the ticket.
 
 The clock is stored on the ticket row. Two numbers carry it: the business time already used
 (``sla_elapsed`` for the running response promise, ``sla_resolution_elapsed`` for resolution)
@@ -12,21 +12,31 @@ Nothing is ever recomputed from ``created_at``, so a pause is never counted (GLP
 because the elapsed time is stored, a change of policy, calendar or level while the ticket is
 paused never loses it (Zammad #5624): the new target applies to what is left.
 
-``on_ticket_event`` is registered with ``tickets.actions.register_in_transaction_hook`` and runs
-inside the action's transaction after each ``TicketEvent``; a new ticket's clock is started by
-``on_new_ticket`` (``register_new_ticket_hook``) before its INSERT, so the row is written once.
+``tickets``' actions call this module by name, inside their own transaction, on the ticket they
+hold: :func:`start` before a new ticket's INSERT (its due times go in the INSERT itself),
+:func:`move` when it changes level, :func:`answered`, :func:`customer_wrote` and
+:func:`reopened` on the conversation, :func:`pause`, :func:`stop` and :func:`resume` on its
+status. Each sets the clock's columns (``CLOCK_FIELDS``) on the ticket and returns a
+:class:`Step` saying what else to write: how a response clock that ended is measured, and for a
+move the due times before and after (its audit event). The clock itself writes nothing.
+
+The clock sits below ``tickets`` (a ticket's clock is computed when the ticket is written): it
+reads levels, calendars and policies, and knows the ticket model only as a type.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from levels.models import SupportLevel
 from sla.adapter import calendar_for
 from sla.calendar import Calendar, add_business_time, business_time_between
-from sla.models import BusinessCalendar, Outcome, SlaMeasurement, SlaPolicy
-from tickets.models import ACTIVE_STATUSES, EventKind, Sender, SlaClock, SlaState, Status, Ticket, TicketEvent
+from sla.models import Outcome, SlaClock, SlaPolicy, SlaState
+
+if TYPE_CHECKING:  # the ticket model as a type only: tickets imports the clock, never the reverse
+    from tickets.models import Ticket
 
 ZERO = timedelta(0)
 _UTC_24_7 = Calendar.always_open("UTC")
@@ -60,26 +70,36 @@ class Rules:
     policy: SlaPolicy | None
 
 
-_UNKNOWN = object()
+@dataclass(frozen=True)
+class Measurement:
+    """How one response clock ended (a ``tickets.models.SlaMeasurement`` row to write)."""
+
+    level: str
+    clock: str
+    outcome: str
+    started_at: datetime
+    ended_at: datetime
+    elapsed_seconds: int
+    target_seconds: int
 
 
-def rules_for(level_id: int, *, calendar_id: Any = _UNKNOWN) -> Rules:
-    """The level's rules; pass ``calendar_id`` when the level row is already at hand."""
-    from levels.models import SupportLevel
+@dataclass(frozen=True)
+class Step:
+    """What a step of the clock asks its caller to write besides the clock's columns."""
 
-    if calendar_id is _UNKNOWN:
-        calendar_id = SupportLevel.objects.only("id", "calendar_id").get(pk=level_id).calendar_id
-    policy = SlaPolicy.objects.filter(level_id=level_id).first()
-    row = BusinessCalendar.objects.filter(pk=calendar_id).first() if calendar_id else None
-    return Rules(calendar_for(row) if row is not None else _UTC_24_7, policy)
+    measured: Measurement | None = None
+    # A move of level: the due times before and after, for the ``sla_clock`` audit event.
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
 
 
-def rules_of_level(level: Any) -> Rules:
+# --- rules ------------------------------------------------------------------------------------
+
+
+def rules_of_level(level: SupportLevel) -> Rules:
     """The rules of a level row at hand. Its calendar and policy are used as loaded when the row
     was read with ``select_related("calendar", "sla_policy")`` in this request; otherwise both
     are read now, in one query."""
-    from levels.models import SupportLevel
-
     loaded = SupportLevel.sla_policy.is_cached(level) and (  # type: ignore[attr-defined]
         level.calendar_id is None or SupportLevel.calendar.is_cached(level)  # type: ignore[attr-defined]
     )
@@ -93,6 +113,17 @@ def rules_of_level(level: Any) -> Rules:
     return Rules(calendar_for(row) if row is not None else _UTC_24_7, policy)
 
 
+def rules_for_code(level_code: str) -> Rules | None:
+    """The rules of the level whose policy was running (to measure the clock that ends)."""
+    if not level_code:
+        return None
+    level = SupportLevel.objects.select_related("calendar", "sla_policy").filter(code=level_code).first()
+    return rules_of_level(level) if level is not None else None
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+
+
 def _at(calendar: Calendar, start: datetime, remaining: timedelta) -> datetime:
     """When ``remaining`` business time is used up counting from ``start`` (``start`` if none is left)."""
     if remaining <= ZERO:
@@ -100,7 +131,7 @@ def _at(calendar: Calendar, start: datetime, remaining: timedelta) -> datetime:
     return add_business_time(calendar, start, remaining)
 
 
-def targets(ticket: Any, policy: SlaPolicy | None) -> tuple[timedelta | None, timedelta | None]:
+def targets(ticket: Ticket, policy: SlaPolicy | None) -> tuple[timedelta | None, timedelta | None]:
     """(warning, target) of the running response promise."""
     if policy is None:
         return None, None
@@ -111,7 +142,7 @@ def targets(ticket: Any, policy: SlaPolicy | None) -> tuple[timedelta | None, ti
     return None, None
 
 
-def checkpoint(ticket: Any, calendar: Calendar, now: datetime) -> None:
+def checkpoint(ticket: Ticket, calendar: Calendar, now: datetime) -> None:
     """Fold the running segment into the elapsed times; the segment restarts at ``now``."""
     start = ticket.sla_segment_started_at
     if start is None:
@@ -122,7 +153,7 @@ def checkpoint(ticket: Any, calendar: Calendar, now: datetime) -> None:
     ticket.sla_segment_started_at = max(start, now)
 
 
-def next_check(ticket: Any) -> datetime | None:
+def next_check(ticket: Ticket) -> datetime | None:
     """The earliest warning or breach instant still to be acted on; None when nothing is pending."""
     if ticket.sla_segment_started_at is None:
         return None
@@ -138,7 +169,7 @@ def next_check(ticket: Any) -> datetime | None:
     return min(pending) if pending else None
 
 
-def derive(ticket: Any, rules: Rules) -> None:
+def derive(ticket: Ticket, rules: Rules) -> None:
     """Set the due times from the stored elapsed time and segment start (a pure function of them)."""
     ticket.first_response_warn_at = ticket.first_response_due_at = None
     ticket.next_response_warn_at = ticket.next_response_due_at = None
@@ -160,7 +191,7 @@ def derive(ticket: Any, rules: Rules) -> None:
     ticket.sla_next_check_at = next_check(ticket)
 
 
-def due_times(ticket: Any) -> dict[str, Any]:
+def due_times(ticket: Ticket) -> dict[str, Any]:
     """The ticket's due times as ISO strings, for the audit trail."""
     return {
         "level": ticket.sla_policy_level or None,
@@ -177,10 +208,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-# --- transitions ------------------------------------------------------------------------------
-
-
-def _running_state(ticket: Any) -> str:
+def _running_state(ticket: Ticket) -> str:
     if ticket.sla_breached_at is not None:
         return SlaState.BREACHED
     if ticket.sla_warned_at is not None:
@@ -188,15 +216,14 @@ def _running_state(ticket: Any) -> str:
     return SlaState.OK
 
 
-def _measure(ticket: Any, rules: Rules, now: datetime, *, answered: bool) -> None:
-    """Record how the running response promise ended."""
+def _measure(ticket: Ticket, rules: Rules, now: datetime, *, answered: bool) -> Measurement | None:
+    """How the running response promise ended (None when no promise was running)."""
     _warning, target = targets(ticket, rules.policy)
     if target is None or ticket.sla_started_at is None:
-        return
+        return None
     late = ticket.sla_breached_at is not None or ticket.sla_elapsed > target
     outcome = Outcome.BREACHED if late else (Outcome.MET if answered else Outcome.CANCELLED)
-    SlaMeasurement.objects.create(
-        ticket_id=ticket.pk,
+    return Measurement(
         level=ticket.sla_policy_level,
         clock=ticket.sla_clock,
         outcome=outcome,
@@ -207,7 +234,7 @@ def _measure(ticket: Any, rules: Rules, now: datetime, *, answered: bool) -> Non
     )
 
 
-def start_response_clock(ticket: Any, rules: Rules, now: datetime, clock: str) -> None:
+def _start_response_clock(ticket: Ticket, now: datetime, clock: str) -> None:
     """A new response promise from ``now`` (the segment keeps running unless the ticket is paused)."""
     ticket.sla_clock = clock
     ticket.sla_started_at = now
@@ -216,7 +243,7 @@ def start_response_clock(ticket: Any, rules: Rules, now: datetime, clock: str) -
     ticket.sla_state = _running_state(ticket)
 
 
-def start_level(ticket: Any, rules: Rules, now: datetime, *, paused: bool) -> None:
+def _start_level(ticket: Ticket, rules: Rules, now: datetime, *, paused: bool) -> None:
     """The ticket arrives on a level (opened or moved): a fresh first-response clock on its policy."""
     ticket.sla_policy_level = ticket.level.code
     ticket.sla_resolution_elapsed = ZERO
@@ -230,153 +257,119 @@ def start_level(ticket: Any, rules: Rules, now: datetime, *, paused: bool) -> No
         ticket.sla_elapsed = ZERO
         ticket.sla_warned_at = ticket.sla_breached_at = None
     else:
-        start_response_clock(ticket, rules, now, SlaClock.FIRST_RESPONSE)
+        _start_response_clock(ticket, now, SlaClock.FIRST_RESPONSE)
 
 
-def answer(ticket: Any, rules: Rules, now: datetime) -> None:
-    """Staff answered publicly: the running response promise is met (or late)."""
-    if not ticket.sla_clock:
-        return
+def _stop(ticket: Ticket, rules: Rules, now: datetime) -> Measurement | None:
+    """Every clock stops; nothing is due. The running response promise is measured."""
     checkpoint(ticket, rules.calendar, now)
-    _measure(ticket, rules, now, answered=True)
-    _warning, target = targets(ticket, rules.policy)
-    late = ticket.sla_breached_at is not None or (target is not None and ticket.sla_elapsed > target)
-    ticket.sla_state = SlaState.BREACHED if late else SlaState.MET
-    ticket.sla_clock = SlaClock.NONE
-
-
-def stop(ticket: Any, rules: Rules, now: datetime) -> None:
-    """Resolved or closed: every clock stops; nothing is due."""
-    checkpoint(ticket, rules.calendar, now)
+    measured = None
     if ticket.sla_clock:
-        _measure(ticket, rules, now, answered=False)
+        measured = _measure(ticket, rules, now, answered=False)
         if ticket.sla_state in {SlaState.OK, SlaState.WARNING}:
             ticket.sla_state = SlaState.NONE
         ticket.sla_clock = SlaClock.NONE
     ticket.sla_segment_started_at = None
     ticket.sla_paused_at = None
+    return measured
 
 
-def pause(ticket: Any, rules: Rules, now: datetime) -> None:
+# --- the steps tickets' actions call -----------------------------------------------------------
+
+
+def start(ticket: Ticket, now: datetime) -> None:
+    """A new ticket, before its INSERT: a first-response clock on its level's policy."""
+    rules = rules_of_level(ticket.level)
+    _start_level(ticket, rules, now, paused=False)
+    derive(ticket, rules)
+
+
+def move(ticket: Ticket, now: datetime, *, paused: bool) -> Step:
+    """The ticket now stands on another level (``ticket.level``): the clock of the level it left
+    is measured and stops; a fresh one starts on the new level's policy (paused if the ticket
+    waits for the customer)."""
+    rules = rules_of_level(ticket.level)
+    before = due_times(ticket)
+    measured = _stop(ticket, rules_for_code(ticket.sla_policy_level) or rules, now)
+    _start_level(ticket, rules, now, paused=paused)
+    derive(ticket, rules)
+    return Step(measured=measured, before=before, after=due_times(ticket))
+
+
+def answered(ticket: Ticket, now: datetime) -> Step:
+    """Staff of the ticket's level answered publicly: the running response promise, if any, is
+    met (or late)."""
+    rules = rules_of_level(ticket.level)
+    measured = None
+    if ticket.sla_clock:
+        checkpoint(ticket, rules.calendar, now)
+        measured = _measure(ticket, rules, now, answered=True)
+        _warning, target = targets(ticket, rules.policy)
+        late = ticket.sla_breached_at is not None or (target is not None and ticket.sla_elapsed > target)
+        ticket.sla_state = SlaState.BREACHED if late else SlaState.MET
+        ticket.sla_clock = SlaClock.NONE
+    derive(ticket, rules)
+    return Step(measured=measured)
+
+
+def customer_wrote(ticket: Ticket, now: datetime) -> Step | None:
+    """The customer wrote while no answer was owed: the oldest unanswered message sets the
+    next-response clock (later ones while it runs do not restart it). None when nothing starts:
+    a clock already runs, or the level promises no next response."""
+    if ticket.sla_clock:
+        return None
+    rules = rules_of_level(ticket.level)
+    if rules.policy is None or rules.policy.next_response_target is None:
+        return None
+    checkpoint(ticket, rules.calendar, now)
+    _start_response_clock(ticket, now, SlaClock.NEXT_RESPONSE)
+    derive(ticket, rules)
+    return Step()
+
+
+def reopened(ticket: Ticket, now: datetime) -> Step:
+    """Reopened: a next-response clock when the level promises one (it runs once the ticket is open)."""
+    rules = rules_of_level(ticket.level)
+    if rules.policy is not None and rules.policy.next_response_target is not None:
+        _start_response_clock(ticket, now, SlaClock.NEXT_RESPONSE)
+    derive(ticket, rules)
+    return Step()
+
+
+def pause(ticket: Ticket, now: datetime) -> Step:
+    """Waiting for the customer: the time used so far is kept; nothing is due until they answer."""
+    rules = rules_of_level(ticket.level)
     checkpoint(ticket, rules.calendar, now)
     ticket.sla_segment_started_at = None
     ticket.sla_paused_at = now
+    derive(ticket, rules)
+    return Step()
 
 
-def resume(ticket: Any, now: datetime) -> None:
+def stop(ticket: Ticket, now: datetime) -> Step:
+    """Resolved or closed: every clock stops; nothing is due."""
+    rules = rules_of_level(ticket.level)
+    measured = _stop(ticket, rules, now)
+    derive(ticket, rules)
+    return Step(measured=measured)
+
+
+def resume(ticket: Ticket, now: datetime) -> Step:
+    """New or open again: the clock runs from ``now`` if it was paused or stopped."""
+    rules = rules_of_level(ticket.level)
     if ticket.sla_segment_started_at is None:
         ticket.sla_segment_started_at = now
     ticket.sla_paused_at = None
-
-
-# --- the lifecycle hook -----------------------------------------------------------------------
-
-_HANDLED = {"created", "message", "status", "reopened", "transferred", "handed_off"}
-
-
-def on_new_ticket(ticket: Any, now: datetime) -> None:
-    """Start the clock of a ticket about to be inserted: its due times go in the INSERT.
-
-    Registered with ``tickets.actions.register_new_ticket_hook``; the ``created`` event that
-    follows then finds the clock started and leaves it alone.
-    """
-    rules = rules_of_level(ticket.level)
-    start_level(ticket, rules, now, paused=False)
     derive(ticket, rules)
-    ticket._sla_started_at = now
+    return Step()
 
 
-def on_ticket_event(ticket: Any, event: Any, now: datetime) -> None:
-    """Move the clock for one audit event, inside the action's transaction."""
-    from tickets.actions import works_on
-
-    if event.kind not in _HANDLED:
-        return
-    if event.kind == EventKind.CREATED and getattr(ticket, "_sla_started_at", None) == now:
-        return  # started before the INSERT (``on_new_ticket``)
-    if event.kind == EventKind.CREATED and not ticket._state.adding:
-        # Just inserted by this transaction and no hook has run on it yet: the action's
-        # instance is the row, and its level (with the calendar) is at hand.
-        fresh = ticket
-        rules = rules_for(fresh.level_id, calendar_id=fresh.level.calendar_id)
-    else:
-        # Re-read: the action's instance may predate an earlier hook call in the same action.
-        fresh = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-        rules = rules_for(fresh.level_id)
-    data = event.data or {}
-    before: dict[str, Any] | None = None
-
-    if event.kind == EventKind.CREATED:
-        start_level(fresh, rules, now, paused=False)
-    elif event.kind in {EventKind.TRANSFERRED, EventKind.HANDED_OFF}:
-        before = due_times(fresh)
-        stop(fresh, rules_for_code(fresh.sla_policy_level) or rules, now)
-        start_level(fresh, rules, now, paused=fresh.status == Status.WAITING_CUSTOMER)
-    elif event.kind == EventKind.MESSAGE:
-        actor = event.actor
-        if data.get("sender") == Sender.SUPPORT and actor is not None and works_on(actor, fresh.level.code):
-            answer(fresh, rules, now)
-        elif (
-            data.get("sender") == Sender.CUSTOMER
-            and not fresh.sla_clock
-            and (fresh.status in ACTIVE_STATUSES or fresh.status == Status.RESOLVED)
-            and rules.policy is not None
-            and rules.policy.next_response_target is not None
-        ):
-            # The oldest unanswered customer message sets the next-response clock; later ones
-            # while it runs do not restart it.
-            checkpoint(fresh, rules.calendar, now)
-            start_response_clock(fresh, rules, now, SlaClock.NEXT_RESPONSE)
-        else:
-            return
-    elif event.kind == EventKind.REOPENED:
-        if rules.policy is not None and rules.policy.next_response_target is not None:
-            start_response_clock(fresh, rules, now, SlaClock.NEXT_RESPONSE)
-    elif event.kind == EventKind.STATUS:
-        after = data.get("after")
-        if after == Status.WAITING_CUSTOMER:
-            pause(fresh, rules, now)
-        elif after in {Status.RESOLVED, Status.CLOSED}:
-            stop(fresh, rules, now)
-        elif after in {Status.NEW, Status.OPEN}:
-            resume(fresh, now)
-        else:
-            return
-    derive(fresh, rules)
-    fresh.save(update_fields=CLOCK_FIELDS)
-    if before is not None:
-        TicketEvent.objects.create(
-            ticket=fresh,
-            actor=event.actor,
-            kind=EventKind.SLA_CLOCK,
-            data={"cause": event.kind, "before": before, "after": due_times(fresh)},
-            created_at=now,
-        )
-
-
-def rules_for_code(level_code: str) -> Rules | None:
-    """The rules of the level whose policy was running (to measure the clock that ends)."""
-    from levels.models import SupportLevel
-
-    if not level_code:
-        return None
-    level_id = SupportLevel.objects.filter(code=level_code).values_list("pk", flat=True).first()
-    return rules_for(level_id) if level_id is not None else None
-
-
-def recompute(ticket_id: int) -> bool:
-    """Re-derive one ticket's due times after a calendar or policy edit; True when they moved.
+def recompute(ticket: Ticket) -> bool:
+    """Derive the due times again after a calendar or policy edit; True when they moved.
 
     Idempotent: the result depends only on the stored elapsed time, segment start, calendar and
-    policy. Must run inside a transaction.
+    policy.
     """
-    ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
-    if ticket is None or not ticket.is_active:
-        return False
-    rules = rules_for(ticket.level_id)
     old = [getattr(ticket, name) for name in CLOCK_FIELDS]
-    derive(ticket, rules)
-    if old == [getattr(ticket, name) for name in CLOCK_FIELDS]:
-        return False
-    ticket.save(update_fields=CLOCK_FIELDS)
-    return True
+    derive(ticket, rules_of_level(ticket.level))
+    return old != [getattr(ticket, name) for name in CLOCK_FIELDS]

@@ -1,4 +1,7 @@
-"""Business calendars, the response promises (policies) of each level, and measured outcomes."""
+"""Business calendars, the response promises (policies) of each level, and how a promise ends.
+
+Each ended response clock is measured in ``tickets.models.SlaMeasurement``.
+"""
 
 from __future__ import annotations
 
@@ -216,33 +219,25 @@ class SlaPolicy(models.Model):
         return None
 
 
+class SlaState(models.TextChoices):
+    """Where the ticket's response clock stands (``none``: no policy applies)."""
+
+    NONE = "", _("No target")
+    OK = "ok", _("On time")
+    WARNING = "warning", _("Answer due soon")
+    BREACHED = "breached", _("Target missed")
+    MET = "met", _("Answered on time")
+
+
+class SlaClock(models.TextChoices):
+    """Which response promise is running."""
+
+    NONE = "", _("None")
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+
+
 class Outcome(models.TextChoices):
     MET = "met", _("Met")
     BREACHED = "breached", _("Breached")
     CANCELLED = "cancelled", _("Stopped before it was due")
-
-
-class SlaMeasurement(models.Model):
-    """How one response clock ended: answered in time, late, or stopped (resolved, transferred).
-
-    Written once when a clock ends; the SLA report aggregates these rows in SQL.
-    """
-
-    ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_measurements"
-    )
-    level = models.CharField(_("level"), max_length=2)
-    clock = models.CharField(_("clock"), max_length=20)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
-    started_at = models.DateTimeField(_("started"))
-    ended_at = models.DateTimeField(_("ended"))
-    elapsed_seconds = models.BigIntegerField(_("business seconds used"))
-    target_seconds = models.BigIntegerField(_("target in business seconds"))
-
-    class Meta:
-        verbose_name = _("SLA measurement")
-        verbose_name_plural = _("SLA measurements")
-        indexes = [models.Index(fields=["clock", "level", "ended_at"], name="sla_measure_report_idx")]
-
-    def __str__(self) -> str:
-        return f"#{self.ticket_id} {self.level} {self.clock} {self.outcome}"

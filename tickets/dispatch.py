@@ -27,9 +27,12 @@ from datetime import datetime, timedelta
 from functools import cache, partial
 
 from django.db import connections, router, transaction
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from tierdesk import outbox
+from core import outbox
+from tickets.models import PendingDispatch
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +73,12 @@ def run_handlers(event_id: int) -> list[str]:
 def _insert_sql(alias: str) -> str:
     """One column, no key to read back, nothing listening to its signals: the statement alone
     costs a third of ``rows.insert`` (16 against 45–55 µs), on every ticket change."""
-    from tickets.models import PendingDispatch
-
     quote = connections[alias].ops.quote_name
     return f"INSERT INTO {quote(PendingDispatch._meta.db_table)} ({quote('event_id')}) VALUES (%s)"  # noqa: S608
 
 
 def pending(event_id: int, *, using: str | None = None) -> None:
     """Queue the event ``event_id`` for dispatch once the current transaction commits."""
-    from tickets.models import PendingDispatch
-
     alias = using or router.db_for_write(PendingDispatch)
     with connections[alias].cursor() as cursor:
         cursor.execute(_insert_sql(alias), [event_id])
@@ -93,7 +92,7 @@ def pending(event_id: int, *, using: str | None = None) -> None:
 
 def wake(using: str = "default") -> None:
     """Make sure a ``dispatch_pending`` task will run after this point (see the module's notes)."""
-    from tickets.tasks import dispatch_pending
+    from tickets.tasks import dispatch_pending  # tickets.tasks imports this module (drain)
 
     try:
         if _already_waiting(dispatch_pending):
@@ -108,8 +107,6 @@ def _already_waiting(task: object) -> bool:
     cannot be asked: their answer is always no, and each commit enqueues."""
     if not outbox.in_database(task):
         return False
-    from django_tasks_db.models import DBTaskResult
-
     alias = router.db_for_read(DBTaskResult)
     with connections[alias].cursor() as cursor:
         cursor.execute(_waiting_sql(alias), [task.module_path, task.get_backend().alias])  # type: ignore[attr-defined]
@@ -120,9 +117,6 @@ def _already_waiting(task: object) -> bool:
 def _waiting_sql(alias: str) -> str:
     """Read through the backend's partial index of ready tasks: its condition is written out,
     because SQLite uses a partial index only for a literal that matches it."""
-    from django.tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     quote = connections[alias].ops.quote_name
     table = quote(DBTaskResult._meta.db_table)
     ready = str(TaskResultStatus.READY.value).replace("'", "")
@@ -139,8 +133,6 @@ def drain(*, now: datetime | None = None, batch: int = BATCH, batches: int = BAT
     """Dispatch the pending events, oldest first, ``batches`` batches at most (then another task
     carries on, so no task runs for ever under a steady load); return how many were handed to
     the handlers."""
-    from tickets.models import PendingDispatch
-
     alias = using or router.db_for_write(PendingDispatch)
     done = 0
     for _round in range(batches):
@@ -159,8 +151,6 @@ def _claim(alias: str, now: datetime, batch: int) -> list[tuple[int, int]]:
     """Mark up to ``batch`` unclaimed (or stale) rows as claimed, in one statement, and return
     them as ``(row id, event id)`` in order. On PostgreSQL rows another worker is claiming are
     skipped; SQLite runs one writer at a time."""
-    from tickets.models import PendingDispatch
-
     connection = connections[alias]
     quote = connection.ops.quote_name
     table, pk, claimed_at = quote(PendingDispatch._meta.db_table), quote("id"), quote("claimed_at")

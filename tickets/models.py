@@ -1,6 +1,6 @@
 """Tickets, their conversation, attachments, links and audit trail.
 
-Rows here are written only through ``tickets/actions.py``; nothing else calls ``save()`` on a
+Rows here are written only through ``tickets.actions``; nothing else calls ``save()`` on a
 ticket. ``TicketEvent`` rows are never changed or deleted once written.
 """
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, User
 from levels.models import Category, SupportLevel, Team, TicketKind
 from services.models import Service
+from sla.models import Outcome, SlaClock, SlaState
 
 
 class Status(models.TextChoices):
@@ -28,24 +29,6 @@ class Status(models.TextChoices):
 
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER)
-
-
-class SlaState(models.TextChoices):
-    """Where the ticket's response clock stands (``none``: no policy applies)."""
-
-    NONE = "", _("No target")
-    OK = "ok", _("On time")
-    WARNING = "warning", _("Answer due soon")
-    BREACHED = "breached", _("Target missed")
-    MET = "met", _("Answered on time")
-
-
-class SlaClock(models.TextChoices):
-    """Which response promise is running."""
-
-    NONE = "", _("None")
-    FIRST_RESPONSE = "first_response", _("First response")
-    NEXT_RESPONSE = "next_response", _("Next response")
 
 
 class Channel(models.TextChoices):
@@ -142,9 +125,9 @@ class Ticket(models.Model):
     score_comment = models.TextField(_("score comment"), blank=True)
     scored_at = models.DateTimeField(_("scored"), null=True, blank=True)
 
-    # The SLA clock (written only by ``sla.clock``). Business time already consumed is kept in
-    # ``sla_elapsed``/``sla_resolution_elapsed``; the running segment starts at
-    # ``sla_segment_started_at`` (NULL while paused or stopped). Due times are derived from
+    # The SLA clock (computed by ``sla.clock``, written by ``tickets.actions``). Business time
+    # already consumed is kept in ``sla_elapsed``/``sla_resolution_elapsed``; the running segment
+    # starts at ``sla_segment_started_at`` (NULL while paused or stopped). Due times are derived from
     # those two and the level's calendar and policy, never from ``created_at``, so a pause is
     # never counted and never lost when the level, policy or calendar changes.
     sla_policy_level = models.CharField(_("SLA policy of level"), max_length=2, blank=True)
@@ -407,3 +390,32 @@ class PendingDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"event {self.event_id}"
+
+
+class SlaMeasurement(models.Model):
+    """How one response clock of a ticket ended: answered in time, late, or stopped (resolved,
+    transferred).
+
+    Written once, by the action that ends the clock; the SLA report aggregates these rows in SQL.
+    The table keeps the name it had when the row belonged to the ``sla`` app.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="sla_measurements"
+    )
+    level = models.CharField(_("level"), max_length=2)
+    clock = models.CharField(_("clock"), max_length=20)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    started_at = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"))
+    elapsed_seconds = models.BigIntegerField(_("business seconds used"))
+    target_seconds = models.BigIntegerField(_("target in business seconds"))
+
+    class Meta:
+        db_table = "sla_slameasurement"
+        verbose_name = _("SLA measurement")
+        verbose_name_plural = _("SLA measurements")
+        indexes = [models.Index(fields=["clock", "level", "ended_at"], name="sla_measure_report_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.level} {self.clock} {self.outcome}"

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
-from tickets import dispatch
+from tickets import actions, dispatch
+from tickets.models import PendingDispatch, Status, Ticket
 
 
 @task()
@@ -23,8 +24,6 @@ def dispatch_event(event_id: int) -> list[str]:
 
     Events are dispatched by ``dispatch_pending``; this task remains for those enqueued one by
     one before that, and for a replay by hand."""
-    from tickets.models import PendingDispatch
-
     PendingDispatch.objects.filter(event_id=event_id).delete()
     return dispatch.run_handlers(event_id)
 
@@ -32,9 +31,6 @@ def dispatch_event(event_id: int) -> list[str]:
 @task()
 def close_resolved_tickets() -> int:
     """Close tickets left resolved for longer than ``TIERDESK_AUTO_CLOSE_DAYS`` without a reply."""
-    from tickets import actions
-    from tickets.models import Status, Ticket
-
     now = timezone.now()
     cutoff = now - timedelta(days=settings.AUTO_CLOSE_DAYS)
     closed = 0

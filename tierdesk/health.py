@@ -13,6 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, Count, F, Max, Min, When
+from django.tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from tickets.models import PendingDispatch
+from tierdesk.models import PeriodicSlot
 
 
 @dataclass
@@ -41,9 +47,6 @@ def _age(now: datetime, since: datetime | None) -> int | None:
 
 
 def report(now: datetime) -> Report:
-    from tickets.models import PendingDispatch
-    from tierdesk.models import PeriodicSlot
-
     late = settings.HEALTH_LATE_SECONDS
     waiting = PendingDispatch.objects.aggregate(count=Count("pk"), oldest=Min("event__created_at"))
     dispatch = {"waiting": waiting["count"], "oldest_seconds": _age(now, waiting["oldest"])}
@@ -73,10 +76,6 @@ def report(now: datetime) -> Report:
 def _tasks(now: datetime) -> dict[str, Any] | None:
     """Ready tasks of the database backend, and how long the oldest has been ready (a deferred
     task from its time to run, not from when it was enqueued)."""
-    from django.tasks import task_backends
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
     if not any(isinstance(backend, DatabaseBackend) for backend in task_backends.all()):
         return None
     ready_since = Case(When(run_after=get_date_max(), then=F("enqueued_at")), default=F("run_after"))

@@ -1,9 +1,17 @@
-"""The periodic jobs and how often each runs. Apps add theirs here."""
+"""The periodic jobs and how often each runs: the roof names every app's, here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from api.tasks import purge_api_records, retry_due_webhooks
+from infogerencia.tasks import expire_quotes
+from notifications.tasks import purge_inbound_mail, retry_due_deliveries
+from slawatch.tasks import sla_scan
+from tickets.tasks import close_resolved_tickets, dispatch_pending
+from tierdesk.tasks import purge_replay_keys, purge_task_results
+from triage.tasks import reap_stuck_runs
 
 
 @dataclass(frozen=True)
@@ -14,14 +22,6 @@ class Job:
 
 
 def jobs() -> list[Job]:
-    from api.tasks import purge_api_records, retry_due_webhooks
-    from infogerencia.tasks import expire_quotes
-    from notifications.tasks import purge_inbound_mail, retry_due_deliveries
-    from sla.tasks import sla_scan
-    from tickets.tasks import close_resolved_tickets, dispatch_pending
-    from tierdesk.tasks import purge_replay_keys, purge_task_results
-    from triage.tasks import reap_stuck_runs
-
     return [
         # Events are dispatched as they commit; this catches any whose wake-up was lost.
         Job("dispatch_pending", 60, dispatch_pending),

@@ -8,6 +8,8 @@ background work in the database. Production sets ``TIERDESK_DEBUG=false`` and th
 from __future__ import annotations
 
 import base64
+import hashlib
+import ipaddress
 import re
 import sys
 from pathlib import Path
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "core",
     "tierdesk",
     "accounts",
     "levels",
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "infogerencia",
     "guides",
     "notifications",
+    "slawatch",
     "portal",
     "console",
     "api",
@@ -108,7 +112,7 @@ def _database(url: str) -> dict[str, Any]:
     except ValueError as error:
         raise ConfigurationError(f"TIERDESK_DATABASE_URL is not a valid database URL: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["ENGINE"] = "tierdesk.sqlite"  # Django's, with writers queued on a lock file
+        config["ENGINE"] = "core.sqlite"  # Django's, with writers queued on a lock file
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -147,6 +151,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The password-reset page is accounts'; its e-mail goes out through the notifications service.
+PASSWORD_RESET_FORM = "notifications.password_reset.LocalisedPasswordResetForm"  # noqa: S105 - a class path
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -318,9 +324,6 @@ TIERDESK_DNS_RESOLVERS = env_list("TIERDESK_DNS_RESOLVERS", [])
 
 
 def _check_triage_settings() -> None:
-    import ipaddress
-    import re
-
     for item in TIERDESK_PROBE_DENYLIST:
         if item == "production":
             continue
@@ -352,13 +355,11 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
 )
 # E-mail in and out (notifications app). Replies come back to
 # <INBOUND_MAILBOX>+t-<ticket number>-<signature>@<INBOUND_DOMAIN>; see docs/operators/email.md.
-import hashlib as _hashlib  # noqa: E402 - kept inside this block
-
 INBOUND_DOMAIN = env_str("TIERDESK_INBOUND_DOMAIN", DEFAULT_FROM_EMAIL.rpartition("@")[2]).lower()
 INBOUND_MAILBOX = env_str("TIERDESK_INBOUND_MAILBOX", DEFAULT_FROM_EMAIL.partition("@")[0]).lower()
 INBOUND_SECRET = env_str(
     "TIERDESK_INBOUND_SECRET",
-    _hashlib.sha256(f"tierdesk-inbound-reply-token:{SECRET_KEY}".encode()).hexdigest(),
+    hashlib.sha256(f"tierdesk-inbound-reply-token:{SECRET_KEY}".encode()).hexdigest(),
 )
 INBOUND_SMTP_HOST = env_str("TIERDESK_INBOUND_SMTP_HOST", "127.0.0.1")
 INBOUND_SMTP_PORT = env_int("TIERDESK_INBOUND_SMTP_PORT", 2525, minimum=1, maximum=65535)

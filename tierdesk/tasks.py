@@ -9,8 +9,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from tierdesk import replay
+from core import replay
 
 PURGE_BATCH = 5000
 PURGE_MAX_BATCHES = 100
@@ -34,8 +35,6 @@ def purge_finished_tasks(now: datetime) -> int:
     ``PURGE_BATCH`` each in its own transaction (on SQLite the writer lock is never held for long);
     at most ``PURGE_MAX_BATCHES`` a run, the rest the next day. Tasks waiting or running stay.
     Rows left by the database backend are purged whatever backend runs now."""
-    from django_tasks_db.models import DBTaskResult
-
     old = DBTaskResult.objects.filter(
         Q(
             status=TaskResultStatus.SUCCESSFUL,

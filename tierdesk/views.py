@@ -1,10 +1,13 @@
 import secrets
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
+from tierdesk.health import report as work_report
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,8 +23,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """For load balancers: answers when the process and its database connection work."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
@@ -40,8 +41,6 @@ def _may_read_work(request: HttpRequest) -> bool:
 def health_work(request: HttpRequest) -> JsonResponse:
     """For monitoring: whether the worker and the scheduler keep up (``tierdesk.health``).
     ``200`` when they do, ``503`` with the problems when something waits too long."""
-    from tierdesk import health
-
     if not _may_read_work(request):
         return JsonResponse(
             {
@@ -53,5 +52,5 @@ def health_work(request: HttpRequest) -> JsonResponse:
             },
             status=403,
         )
-    result = health.report(timezone.now())
+    result = work_report(timezone.now())
     return JsonResponse(result.as_json(), status=200 if result.ok else 503)

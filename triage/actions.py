@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from core import replay
+from core.outbox import enqueue_on_commit
+from core.signing import VerifiedSignature
 from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
 from tickets import actions as ticket_actions
 from tickets.actions import works_on
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Channel, Ticket
-from tierdesk import replay
-from tierdesk.outbox import enqueue_on_commit
-from tierdesk.signing import VerifiedSignature
 from triage import routing
 from triage.models import (
     Decision,
@@ -107,7 +107,7 @@ def _reason(reason: str) -> str:
 def _start_run(ticket: Ticket, *, trigger: Trigger, actor: User | None, now: datetime) -> ProbeRun | None:
     """A pending run, enqueued on the probes queue after commit; ``None`` if one is already
     pending or running (or the ticket's automatic run already exists)."""
-    from triage.tasks import run_probe_run
+    from triage.tasks import run_probe_run  # triage.tasks imports this module (execute_run)
 
     try:
         with transaction.atomic():

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk.admin import SupervisorsManage
+from core.admin import SupervisorsManage
 from triage.models import MonitoringAlert, Outage, ProbeResult, ProbeRun, RoutingRuleSet
 from triage.routing import invalidate_rules
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,8 +8,7 @@ class TriageConfig(AppConfig):
     verbose_name = _("Automatic triage")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
+        # Imported here, not at the top: apps.py is loaded before the models these modules use.
         from tickets import dispatch
         from triage.handlers import on_ticket_event
         from triage.models import RoutingRuleSet

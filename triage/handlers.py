@@ -7,12 +7,11 @@ from django.utils import timezone
 
 from levels.models import TicketKind
 from tickets.models import EventKind, TicketEvent
+from triage.actions import triage_new_incident
 
 
 def on_ticket_event(event_id: int) -> None:
     """A newly declared incident: group it under an ongoing outage, or check its service."""
-    from triage.actions import triage_new_incident
-
     event = (
         TicketEvent.objects.filter(pk=event_id, kind=EventKind.CREATED)
         .select_related("ticket__service", "ticket__category", "ticket__level")

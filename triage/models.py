@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from services.models import Service
 from tickets.models import Ticket
+from triage.explanations import MESSAGES
 from triage.rules import rules_from_dicts
 
 
@@ -48,8 +49,6 @@ class RoutingRuleSet(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from triage.routing import MESSAGES
-
         try:
             parsed = rules_from_dicts(self.rules)
         except ValueError as error:

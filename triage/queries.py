@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from services.models import Service
-from tickets.models import Ticket
+from tickets.models import ACTIVE_STATUSES, Ticket
 from triage import routing
 from triage.models import GroupedTicket, Outage, OutageStatus, ProbeResult, ProbeRun, ScopeKind
 
@@ -102,8 +102,6 @@ def evidence_for(ticket: Ticket, user: Any) -> Evidence:
 
 def flagged_runs() -> QuerySet[ProbeRun]:
     """Runs waiting for a technician on tickets still active, oldest first (bounded)."""
-    from tickets.models import ACTIVE_STATUSES
-
     return (
         ProbeRun.objects.filter(needs_human=True, ticket__status__in=ACTIVE_STATUSES)
         .select_related("ticket__organisation", "ticket__service", "ticket__level", "ticket__category")

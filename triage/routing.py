@@ -6,6 +6,7 @@ The rule table is loaded once per process and reloaded when a rule set is saved 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 import time
@@ -18,33 +19,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from triage import rules as pure_rules
+from triage.explanations import MESSAGES
+from triage.models import RoutingRuleSet
 from triage.probes import PRODUCTION_DENYLIST, DenyList, ProbeKind, ProbeOutcome
 from triage.rules import RoutingRule
 
 RULES_MAX_AGE = 60.0
 GUIDES_PATH = "/guides/niveles-de-soporte/"
-
-#: The explanation of each decision, in English source text (see ``triage.rules.DEFAULT_MESSAGES``).
-MESSAGES: dict[str, Promise] = {
-    "ping_down_hardware": _(
-        "Your server does not answer ping: this can be a hardware or network failure, "
-        "so the incident stays with the 24/7 incident team."
-    ),
-    "ping_answers_configuration": _(
-        "Your server answers ping, so the problem is most likely in its configuration or "
-        "administration rather than in the hardware. It has been passed to the assistance "
-        "team; the guides may help you in the meantime."
-    ),
-    "service_check_failed": _(
-        "Our checks confirm that the service does not work, so the incident stays with the 24/7 incident team."
-    ),
-    "all_checks_pass": _(
-        "All our checks of the service succeed, so this looks like a configuration "
-        "matter. It has been passed to the assistance team; the guides may help you in "
-        "the meantime."
-    ),
-    "checks_inconclusive": _("Our automatic checks could not settle this incident; a technician will look at it."),
-}
 
 #: Incident category codes of the desk → incident types of the routing table.
 CATEGORY_TO_INCIDENT_TYPE = {
@@ -74,8 +55,6 @@ def active_rules() -> tuple[str, tuple[RoutingRule, ...]]:
         cached = _cache
     if cached is not None and time.monotonic() - cached[0] < RULES_MAX_AGE:
         return cached[1], cached[2]
-    from triage.models import RoutingRuleSet
-
     row = RoutingRuleSet.objects.filter(active=True).values_list("name", "rules").first()
     name, table = "guide defaults", pure_rules.DEFAULT_RULES
     if row is not None:
@@ -104,8 +83,6 @@ def denylist() -> DenyList:
 
 
 def _is_ip(host: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.ip_address(host)
     except ValueError:

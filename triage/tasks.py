@@ -8,20 +8,19 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from triage.actions import execute_run
+from triage.models import ProbeRun, RunStatus
+
 
 @task(queue_name="probes")
 def run_probe_run(run_id: int) -> str:
     """Run one pending probe run (idempotent: a run already taken is skipped)."""
-    from triage.actions import execute_run
-
     return execute_run(run_id)
 
 
 @task()
 def reap_stuck_runs() -> int:
     """Mark runs that a dead worker left running as failed and flag them for a person."""
-    from triage.models import ProbeRun, RunStatus
-
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.TIERDESK_PROBE_DEADLINE + 120)
     return ProbeRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=cutoff).update(

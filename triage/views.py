@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.permissions import staff_required
+from core.signing import SignatureError, verify
 from tickets import queries as ticket_queries
 from tickets.errors import ActionRefused
-from tierdesk.signing import SignatureError, verify
 from triage import actions, queries
 from triage.forms import CloseOutageForm, OverrideForm
 from triage.models import GroupedTicket, Outage, ProbeRun
@@ -28,18 +27,6 @@ from triage.monitoring import PayloadError, parse_alert
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "Tierdesk-Signature"
-
-
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (getattr(request.user, "is_agent", False) or request.user.is_superuser):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:

@@ -133,7 +133,7 @@ def test_processes_share_one_limit(transactional_db):  # type: ignore[no-untyped
     """Eight connections at once (as eight web processes would) never let more than the limit through."""
     from django.db import connection
 
-    from tierdesk.testing import run_at_once
+    from core.testing import run_at_once
 
     if connection.vendor != "postgresql":
         import pytest

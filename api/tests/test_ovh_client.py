@@ -250,7 +250,7 @@ def test_it_checks_the_clock_and_accepts_an_empty_object_body(ovh_env, desk, ope
 
     import requests
 
-    from tierdesk.signing import ovh_signature
+    from core.signing import ovh_signature
 
     client = validated_client(ovh_env, desk.lucia)
     ticket = open_incident()

@@ -264,6 +264,41 @@ def test_catalogue_endpoints(desk, make_api):  # type: ignore[no-untyped-def]
     assert api.client.get("/api/v1/docs").status_code == 200
 
 
+def test_the_operation_ids_clients_generated_code_from_are_kept(client):  # type: ignore[no-untyped-def]
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = {
+        (method.upper(), path.removeprefix("/api/v1")): operation["operationId"]
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert operations == {
+        ("GET", "/ping"): "api_rest_ping",
+        ("GET", "/tickets"): "api_rest_list_tickets",
+        ("POST", "/tickets"): "api_rest_create_ticket",
+        ("GET", "/tickets/{number}"): "api_rest_read_ticket",
+        ("GET", "/tickets/{number}/messages"): "api_rest_list_messages",
+        ("POST", "/tickets/{number}/messages"): "api_rest_reply",
+        ("POST", "/tickets/{number}/messages/upload"): "api_rest_reply_with_files",
+        ("GET", "/tickets/{number}/attachments/{attachment_id}"): "api_rest_download_attachment",
+        ("POST", "/tickets/{number}/close"): "api_rest_close",
+        ("POST", "/tickets/{number}/reopen"): "api_rest_reopen",
+        ("POST", "/tickets/{number}/score"): "api_rest_score",
+        ("POST", "/tickets/{number}/transfer"): "api_rest_transfer",
+        ("GET", "/services"): "api_rest_list_services",
+        ("GET", "/levels"): "api_rest_list_levels",
+        ("GET", "/categories"): "api_rest_list_categories",
+        ("GET", "/quotes"): "api_rest_quotes_list_quotes",
+        ("GET", "/quotes/{number}"): "api_rest_quotes_read_quote",
+        ("GET", "/quotes/{number}/pdf"): "api_rest_quotes_quote_pdf",
+        ("POST", "/quotes/{number}/accept"): "api_rest_quotes_accept_quote",
+        ("POST", "/quotes/{number}/reject"): "api_rest_quotes_reject_quote",
+        ("GET", "/invoices"): "api_rest_quotes_list_invoices",
+        ("GET", "/invoices/{number}"): "api_rest_quotes_read_invoice",
+        ("GET", "/invoices/{number}/pdf"): "api_rest_quotes_invoice_pdf",
+        ("GET", "/guides"): "api_rest_quotes_search_guides",
+    }
+
+
 @pytest.mark.parametrize("path", ["/tickets", "/services"])
 def test_list_endpoints_cost_the_same_at_any_size(desk, make_api, open_incident, now, path, django_assert_num_queries):  # type: ignore[no-untyped-def]
     from services.models import Service
@@ -311,8 +346,8 @@ def test_a_create_writes_the_ticket_once_with_its_clock_and_reads_fresh_rules(de
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from sla import actions as sla_actions
     from sla.models import SlaPolicy
+    from slawatch import actions as sla_actions
 
     api = make_api(desk.lucia)
     body = {"subject": "Servidor caído", "body": "No responde", "category": "server_no_ping"}

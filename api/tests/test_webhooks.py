@@ -17,8 +17,8 @@ from django.test import override_settings
 from api import webhooks
 from api.models import DeliveryState, Webhook, WebhookAttempt, WebhookDelivery
 from api.tasks import retry_due_webhooks
+from core.signing import verify
 from tickets import actions
-from tierdesk.signing import verify
 
 SECRET = "whsec-test-0123456789"
 
@@ -164,7 +164,7 @@ def test_supervisors_register_webhooks_in_the_administration(desk, client):  # t
 def test_sla_warnings_and_breaches_are_delivered(  # type: ignore[no-untyped-def]
     desk, receiver, open_incident, now, django_capture_on_commit_callbacks
 ):
-    from sla.scan import scan
+    from slawatch.scan import scan
 
     hook(receiver.url, ["sla.warning", "sla.breach"])
     with django_capture_on_commit_callbacks(execute=True):

@@ -154,7 +154,7 @@ def test_search_for_a_message(page, live_server, desk, open_incident):
 
 
 def send_call_event(live_server, **payload: str) -> None:  # type: ignore[no-untyped-def]
-    from tierdesk import signing
+    from core import signing
 
     body = json.dumps(payload).encode()
     request = urllib.request.Request(  # noqa: S310 - the live server on 127.0.0.1

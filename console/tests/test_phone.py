@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from console.models import CallLog, CallState
+from core import signing
+from core.models import ReplayKey
 from levels.models import PhoneLine
 from tickets.models import Ticket
-from tierdesk import signing
-from tierdesk.models import ReplayKey
 
 SECRET = "cti-test-secret"
 

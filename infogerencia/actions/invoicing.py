@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.counters import next_value
 from infogerencia import pricing
 from infogerencia.actions._base import (
     TEXT_MAX,
@@ -31,7 +32,6 @@ from infogerencia.models import (
     ReportOutcome,
 )
 from tickets.errors import ActionRefused, InvalidInput
-from tierdesk.models import next_value
 
 # --- report and invoice --------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ def complete_intervention(intervention: Intervention, *, actor: User, now: datet
         total=str(invoice.gross),
         currency=invoice.currency,
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.invoice_issued(invoice, now=now)
     return invoice
@@ -295,7 +295,7 @@ def credit_invoice(invoice: Invoice, *, actor: User | None, reason: str, now: da
         credit_note=credit_note.number,
         reason=reason,
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.invoice_issued(credit_note, now=now)
     return credit_note

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.counters import next_value
 from infogerencia.actions._base import (
     _decimal,
     _lock_quote,
@@ -35,7 +36,6 @@ from infogerencia.models import (
     QuoteState,
 )
 from tickets.errors import ActionRefused, InvalidInput, NotFound
-from tierdesk.models import next_value
 
 # --- payment -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
+from core.counters import next_value
 from infogerencia import pricing, vat
 from infogerencia.actions._base import (
     _customer_contact,
@@ -34,7 +35,6 @@ from infogerencia.models import (
 )
 from tickets.errors import ActionRefused, InvalidInput
 from tickets.models import Status, Ticket
-from tierdesk.models import next_value
 
 # --- quotes --------------------------------------------------------------------------------
 
@@ -236,7 +236,7 @@ def send_quote(quote: Quote, *, actor: User, now: datetime | None = None) -> Quo
         currency=quote.currency,
         valid_until=quote.valid_until.isoformat(),
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.quote_sent(quote, now=now)
     return quote

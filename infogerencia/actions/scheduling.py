@@ -216,7 +216,7 @@ def _schedule(quote: Quote, *, actor: User | None, now: datetime, requested_star
         ends_at=(start + duration).isoformat(),
         asked_by_customer=asked,
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.intervention_scheduled(intervention, "scheduled", now=now)
     return intervention
@@ -279,7 +279,7 @@ def move_intervention(
         after=starts_at.isoformat(),
         reason=reason,
     )
-    from infogerencia import notify
+    from infogerencia import notify  # infogerencia.notify imports this package
 
     notify.intervention_scheduled(intervention, "moved", now=now)
     return intervention

@@ -2,7 +2,7 @@
 
 Kept for a processor integrated through it before the desk spoke Redsys and Stripe; none of the
 shipped providers needs it, and it offers nothing to the customer. The signature is checked over
-the raw body (``tierdesk.signing.verify``), a replayed delivery is refused by a unique replay key,
+the raw body (``core.signing.verify``), a replayed delivery is refused by a unique replay key,
 and every delivery, accepted or refused, is logged as a ``WebhookDelivery``.
 """
 
@@ -19,11 +19,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from core import replay, signing
 from infogerencia import actions
 from infogerencia.models import DeliveryOutcome
 from infogerencia.payments import MAX_BODY, PaymentProvider, WebhookAnswer, log_delivery, read_body, too_large
 from tickets.errors import ActionRefused
-from tierdesk import replay, signing
 
 logger = logging.getLogger(__name__)
 

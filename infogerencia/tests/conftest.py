@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from core import signing
 from infogerencia import actions
 from infogerencia.models import InterventionType
 from tickets import actions as ticket_actions
-from tierdesk import signing
 
 # Tuesday 2 March 2027, 10:00 in Madrid (CET, UTC+1).
 TUESDAY_10_MADRID = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)

@@ -16,10 +16,10 @@ import time_machine
 from django.db import connection
 from django.test import Client
 
+from core import signing
+from core.testing import run_at_once
 from infogerencia import actions
 from infogerencia.models import Intervention, Invoice, Payment, QuoteState, WebhookDelivery
-from tierdesk import signing
-from tierdesk.testing import run_at_once
 
 from .conftest import SECRET
 

@@ -11,11 +11,11 @@ import pytest
 import time_machine
 from django.test import override_settings
 
+from core import signing
 from infogerencia import actions, payments
 from infogerencia.models import DeliveryOutcome, Intervention, Payment, QuoteState, WebhookDelivery
 from infogerencia.tests.conftest import SECRET, signed_post
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
-from tierdesk import signing
 
 
 def event(quote, **changes):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -22,7 +23,5 @@ def filesize(value: int | None) -> str:
 @register.filter
 def localized(obj: Any, field: str) -> str:
     """A level's text field in the active language (``level|localized:"hours"``)."""
-    from django.utils.translation import get_language
-
     method = getattr(obj, "localized", None)
     return method(field, get_language() or "es") if method else ""

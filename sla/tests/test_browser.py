@@ -22,7 +22,7 @@ def _session_cookie(user) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.browser
 def test_lucia_sees_the_due_time_and_the_agent_sees_the_queue_mark(live_server, desk, open_incident, chromium):
-    from sla.scan import scan
+    from slawatch.scan import scan
 
     desk.lucia.time_zone = "Atlantic/Canary"
     desk.lucia.save(update_fields=["time_zone"])

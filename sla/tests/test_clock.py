@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sla import actions as sla_actions
-from sla.models import BusinessCalendar, Outcome, SlaMeasurement, SlaPolicy
-from sla.scan import scan
+from sla.models import BusinessCalendar, Outcome, SlaPolicy
 from sla.tests.conftest import madrid
+from slawatch import actions as sla_actions
+from slawatch.scan import scan
 from tickets import actions
-from tickets.models import EventKind, SlaClock, SlaState, Ticket
+from tickets.models import EventKind, SlaClock, SlaMeasurement, SlaState, Ticket
 
 
 def reload(ticket: Ticket) -> Ticket:
@@ -210,7 +210,7 @@ class TestRecompute:
         assert reload(ticket).first_response_due_at == madrid(2027, 3, 5, 16, 0)
         assert reload(closed).first_response_due_at is None
         # Idempotent: a second run moves nothing.
-        from sla.tasks import recompute_due_times
+        from slawatch.tasks import recompute_due_times
 
         assert recompute_due_times.call([desk.level("L2").pk]) == 0
 

@@ -10,10 +10,10 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from core.testing import run_at_once
 from tickets import dispatch
 from tickets.models import PendingDispatch, TicketEvent
 from tickets.tasks import dispatch_event, dispatch_pending
-from tierdesk.testing import run_at_once
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
@@ -129,7 +129,7 @@ def test_the_scheduler_dispatches_every_minute() -> None:
 def test_an_sla_notice_is_dispatched_like_any_other_event(
     open_incident: Any, heard: list[int], now: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from sla.scan import scan
+    from slawatch.scan import scan
 
     ticket = open_incident(now=now)
     dispatch.drain()
@@ -137,6 +137,42 @@ def test_an_sla_notice_is_dispatched_like_any_other_event(
         scan(now + timedelta(hours=1))
     warning = TicketEvent.objects.get(ticket=ticket, kind="sla_warning")
     assert heard[-1] == warning.pk
+
+
+def test_the_sla_clock_event_of_a_move_reaches_the_handlers(
+    desk: Any, open_incident: Any, heard: list[int], now: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tickets import actions
+
+    ticket = open_incident(now=now)
+    dispatch.drain()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.transfer_to_assistance(ticket, actor=desk.l1, reason="Responde al ping", now=now + timedelta(hours=1))
+    moved = TicketEvent.objects.get(ticket=ticket, kind="transferred")
+    clock = TicketEvent.objects.get(ticket=ticket, kind="sla_clock")
+    assert heard[-2:] == [moved.pk, clock.pk]
+    assert clock.data["before"]["level"] == "L1" and clock.data["after"]["level"] == "L2"
+
+
+def test_an_sla_breach_and_a_pause_reach_the_handlers(
+    desk: Any, open_incident: Any, heard: list[int], now: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from slawatch.scan import scan
+    from tickets import actions
+
+    ticket = open_incident(now=now)
+    dispatch.drain()
+    with django_capture_on_commit_callbacks(execute=True):
+        scan(now + timedelta(hours=6, minutes=1))
+    breach = TicketEvent.objects.get(ticket=ticket, kind="sla_breach")
+    assert heard[-1] == breach.pk
+    assert not TicketEvent.objects.filter(ticket=ticket, kind="sla_warning").exists()  # the breach made it moot
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.wait_for_customer(ticket, actor=desk.l1, now=now + timedelta(hours=7))
+    pause = TicketEvent.objects.get(ticket=ticket, kind="status", data__after="waiting_customer")
+    assert heard[-1] == pause.pk
+    ticket.refresh_from_db()
+    assert ticket.sla_paused_at == now + timedelta(hours=7) and ticket.sla_next_check_at is None
 
 
 @pytest.mark.postgres

@@ -11,12 +11,14 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.models import User
+from core.counters import next_value
+from core.models import Counter
+from core.testing import run_at_once
 from levels.models import SupportLevel
 from tickets.models import Status, Ticket
 from tierdesk.management.commands.desk_scheduler import fire_due_jobs
-from tierdesk.models import Counter, PeriodicSlot, next_value
+from tierdesk.models import PeriodicSlot
 from tierdesk.schedule import jobs
-from tierdesk.testing import run_at_once
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
-from tierdesk.signing import build_header
+from core.signing import build_header
 
 SECRET = "monitoring-test-secret-0123456789"
 

@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from core.models import ReplayKey
 from tickets.models import Channel, EventKind, Status, Ticket
-from tierdesk.models import ReplayKey
 from triage.models import MonitoringAlert, ProbeRun
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_the_service_can_be_named_by_its_host(desk: Any, monitoring: Any) -> Non
 
 def test_a_tampered_body_is_refused(desk: Any, monitoring: Any) -> None:
     raw = json.dumps(alert()).encode()
-    from tierdesk.signing import build_header
+    from core.signing import build_header
     from triage.tests.conftest import SECRET
 
     header = build_header(SECRET.encode(), int(time.time()), raw)
@@ -107,7 +107,7 @@ def test_a_stale_delivery_is_refused(desk: Any, monitoring: Any) -> None:
 
 def test_a_replayed_delivery_is_refused_and_changes_nothing(desk: Any, monitoring: Any) -> None:
     raw = json.dumps(alert()).encode()
-    from tierdesk.signing import build_header
+    from core.signing import build_header
     from triage.tests.conftest import SECRET
 
     header = build_header(SECRET.encode(), int(time.time()), raw)

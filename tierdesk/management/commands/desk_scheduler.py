@@ -11,6 +11,7 @@ import signal
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import IntegrityError, transaction
 
@@ -43,8 +44,6 @@ class Command(BaseCommand):
         parser.add_argument("--tick", type=float, default=None, help="Seconds between checks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django.conf import settings
-
         tick = options["tick"] or settings.SCHEDULER_TICK_SECONDS
         stopping = False
 
