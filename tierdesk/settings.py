@@ -443,12 +443,10 @@ if TIERDESK_REDSYS_SECRET_KEY and TIERDESK_REDSYS_SIGNATURE_VERSION == "HMAC_SHA
         raise ConfigurationError("TIERDESK_REDSYS_SECRET_KEY is not the Base64 SHA-256 key of the bank's portal.")
 # Stripe: the secret API key (sk_test_... in test mode) and the webhook signing secrets
 # (comma-separated while one is rotated). The API base is only changed to test against a stand-in.
-TIERDESK_STRIPE_SECRET_KEY = env_str(
-    "TIERDESK_STRIPE_SECRET_KEY", "sk_test_tierdesk_demo" if TIERDESK_DEMO_PAYMENTS else ""
-)
-TIERDESK_STRIPE_WEBHOOK_SECRETS = env_list(
-    "TIERDESK_STRIPE_WEBHOOK_SECRETS", ["whsec_tierdesk_demo"] if TIERDESK_DEMO_PAYMENTS else []
-)
+# The demo sets no key: Stripe cannot be reached offline, so the demo offers no button that
+# could only fail; an operator who sets a real sk_test_ key gets Stripe's test mode.
+TIERDESK_STRIPE_SECRET_KEY = env_str("TIERDESK_STRIPE_SECRET_KEY", "")
+TIERDESK_STRIPE_WEBHOOK_SECRETS = env_list("TIERDESK_STRIPE_WEBHOOK_SECRETS", [])
 TIERDESK_STRIPE_WEBHOOK_TOLERANCE = env_int("TIERDESK_STRIPE_WEBHOOK_TOLERANCE", 300, minimum=10, maximum=3600)
 TIERDESK_STRIPE_API_BASE = env_str("TIERDESK_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
 TIERDESK_STRIPE_TIMEOUT = env_int("TIERDESK_STRIPE_TIMEOUT", 20, minimum=1, maximum=120)
