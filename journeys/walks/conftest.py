@@ -406,6 +406,12 @@ def walked(request: pytest.FixtureRequest, settings: Any) -> Callable[..., Scree
             # The live server's thread writes too: the database must be a real one, flushed after.
             request.node.add_marker(pytest.mark.django_db(transaction=True))
             request.getfixturevalue("transactional_db")
+            if getattr(request.node, "walked_here", False):
+                # A second walk in the same test (a check run on its own): start from an empty desk.
+                from django.core.management import call_command
+
+                call_command("flush", verbosity=0, interactive=False)
+            request.node.walked_here = True
             live_server = request.getfixturevalue("live_server")
             browser = request.getfixturevalue("chromium")
             box = request.getfixturevalue("outbox")

@@ -427,4 +427,3 @@ def explain(found: dict[str, list[str]]) -> str:
 
 
 SWEEP_CHECKS = (spanish_text, raw_codes, django_defaults, no_op_moves, localised_numbers)
-

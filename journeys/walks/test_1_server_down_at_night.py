@@ -85,16 +85,17 @@ def walk(w: Walk) -> None:
         row = tech.locator("tbody tr", has=tech.locator(f"a[href='/console/tickets/{number}/']"))
         assert row.count() == 1, "the new incident is not in the L1 queue"
         w.step(tech, "queue", position=tech.locator("tbody tr").all_inner_texts())
+        tech.click(f"button[form=claim-{number}]")  # the row's own "Claim"
+        tech.wait_for_load_state()
+        w.step(tech, "claimed", message=tech.inner_text(".messages"))
         tech.click(f"a[href='/console/tickets/{number}/']")
         tech.wait_for_url(f"**/console/tickets/{number}/")
         w.step(
             tech,
             "workspace",
-            focus_in_page=focus_ring(tech, "button[name=action][value=claim]"),
+            focus_in_page=focus_ring(tech, "button[name=action][value=resolve]"),
             focus_in_header=focus_ring(tech, "header nav a"),
         )
-        tech.click("button[name=action][value=claim]")
-        tech.wait_for_load_state()
         assert tech.inner_text("#ticket-assignee") == "l1.tecnico"
         tech.fill("#body", "Hola Lucía: el servidor no responde; revisamos la alimentación del rack.")
         tech.click("button[name=action][value=reply]")
@@ -136,7 +137,7 @@ def test_lucia_declares_at_night_and_l1_answers(language, walked):  # type: igno
 
 
 def fact(walked, reader: str, step: str, name: str):  # type: ignore[no-untyped-def]
-    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.endswith("-" + step)]
+    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.split("-", 1)[1] == step]
     return screen.facts[name]
 
 
@@ -160,7 +161,7 @@ def test_the_guides_button_reads_declarar_un_incidente(walked):  # type: ignore[
 
 @pytest.mark.parametrize("reader", languages(es=d.DEADLINE_TWICE, en=d.DEADLINE_TWICE, fr=d.DEADLINE_TWICE))
 def test_the_customer_reads_the_deadline_once(reader, walked):  # type: ignore[no-untyped-def]
-    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.endswith("-ticket")]
+    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.split("-", 1)[1] == "ticket"]
     due = screen.facts["due"]
     assert screen.main.count(due) == 1, f"{due!r} shown {screen.main.count(due)} times on {screen.where}"
 
@@ -182,6 +183,12 @@ def test_the_focus_ring_stands_out(reader, walked):  # type: ignore[no-untyped-d
     for where in ("focus_in_page", "focus_in_header"):
         ring = fact(walked, reader, "workspace", where)
         assert ring["best"] >= 3, f"{where}: {ring}"
+
+
+@pytest.mark.parametrize("reader", languages(es=d.ONE_TICKETS, en=d.ONE_TICKETS, fr=d.ONE_TICKETS))
+def test_claiming_one_ticket_says_one_ticket(reader, walked):  # type: ignore[no-untyped-def]
+    message = fact(walked, reader, "claimed", "message")
+    assert not re.match(r"1 tickets\b", message), message
 
 
 @pytest.mark.parametrize("reader", languages(es=d.HISTORY_CODES, en=d.HISTORY_CODES, fr=d.HISTORY_CODES))

@@ -116,7 +116,7 @@ def test_anas_question_becomes_a_linked_incident(language, walked):  # type: ign
 
 
 def fact(walked, reader: str, step: str, name: str):  # type: ignore[no-untyped-def]
-    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.endswith("-" + step)]
+    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.split("-", 1)[1] == step]
     return screen.facts[name]
 
 

@@ -206,7 +206,7 @@ def test_jorge_pays_for_a_php_recompilation(language, walked):  # type: ignore[n
 
 
 def fact(walked, reader: str, step: str, name: str):  # type: ignore[no-untyped-def]
-    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.endswith("-" + step)]
+    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.split("-", 1)[1] == step]
     return screen.facts[name]
 
 

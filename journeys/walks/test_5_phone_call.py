@@ -145,7 +145,7 @@ def test_carmen_calls_the_assistance_line(language, walked):  # type: ignore[no-
 
 
 def fact(walked, reader: str, step: str, name: str):  # type: ignore[no-untyped-def]
-    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.endswith("-" + step)]
+    (screen,) = [s for key, s in walked(JOURNEY, walk, reader=reader).items() if key.split("-", 1)[1] == step]
     return screen.facts[name]
 
 

@@ -236,7 +236,7 @@ def swept_check(check, **defects):  # type: ignore[no-untyped-def]
 
 
 def fact(walked, reader: str, step: str, name: str):  # type: ignore[no-untyped-def]
-    (screen,) = [s for key, s in swept(walked, reader).items() if key.endswith("-" + step)]
+    (screen,) = [s for key, s in swept(walked, reader).items() if key.split("-", 1)[1] == step]
     return screen.facts[name]
 
 
