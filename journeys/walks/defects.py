@@ -93,7 +93,6 @@ SPANISH_MAIL_FOR_FRENCH_READER = (
 
 # --- the screens, the forms, the pages -----------------------------------------------------------
 
-GUIDE_BUTTON = "the Manager's button says 'Declarar una incidencia' where the guide says 'Declarar un incidente'"
 DEADLINE_TWICE = (
     "the customer's ticket page shows the answer's due time twice ('Answer due by' and 'An answer is due by')"
 )

@@ -154,7 +154,6 @@ def test_the_deadline_reads_as_the_reader_writes_dates(reader, walked):  # type:
     assert re.match(DEADLINE[reader], fact(walked, reader, "ticket", "due")), fact(walked, reader, "ticket", "due")
 
 
-@d.defect(d.GUIDE_BUTTON)
 def test_the_guides_button_reads_declarar_un_incidente(walked):  # type: ignore[no-untyped-def]
     assert fact(walked, "es", "support", "entry") == "Declarar un incidente"
 
