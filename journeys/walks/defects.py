@@ -74,10 +74,6 @@ PROBE_ENGLISH = (
     "the probes' details ('echo reply from 127.0.0.11', 'TCP 22: connection refused', 'no echo reply … "
     "within 1s') are English on Spanish and French pages"
 )
-TIME_SPENT_ENGLISH = (
-    "the invoice e-mail's report says 'Time spent: 95 min' in English (and 'Résultat: …' without the French space)"
-)
-SELECT_AN_OPTION = "the Spanish phone form's type menu starts with Django's English '- Select an option -'"
 FRENCH_COLONS = (
     "French text lacks the space before ':' and ';' ('Ligne incidents: 902 906 033 (L1 · Incidents; 24 h/24…)', "
     "'Assigné à: —', 'Panne en cours:', 'Appel en cours: …', 'Confirmé par la facturation: …', "

@@ -246,9 +246,9 @@ test_every_text_in_the_readers_language = on_every_screen(
     JOURNEY,
     walk,
     checks.other_language_words,
-    es=d.both(d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS, d.TIME_SPENT_ENGLISH, d.HISTORY_CODES),
+    es=d.both(d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS, d.HISTORY_CODES),
     en=d.MOVE_NAMES,
-    fr=d.both(d.MOVE_NAMES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS, d.TIME_SPENT_ENGLISH, d.HISTORY_CODES),
+    fr=d.both(d.MOVE_NAMES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS, d.HISTORY_CODES),
 )
 test_french_typography = on_every_screen(
     JOURNEY, walk, checks.french_spacing, "fr", fr=d.both(d.FRENCH_COLONS, d.FRENCH_COLONS_MAIL)
