@@ -177,7 +177,7 @@ def test_an_agents_reply_is_not_labelled_with_the_customers_channel(reader, walk
     assert not meta.rstrip().endswith("Manager"), meta
 
 
-@pytest.mark.parametrize("reader", languages(es=d.FOCUS_RING, en=d.FOCUS_RING, fr=d.FOCUS_RING))
+@pytest.mark.parametrize("reader", languages())
 def test_the_focus_ring_stands_out(reader, walked):  # type: ignore[no-untyped-def]
     for where in ("focus_in_page", "focus_in_header"):
         ring = fact(walked, reader, "workspace", where)
