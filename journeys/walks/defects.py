@@ -100,7 +100,6 @@ NO_FOCUS_ON_ERROR = (
     "after a refused reply the page opens at the top, focus on the body, and the error is at the bottom, out of view"
 )
 CHANNEL_ON_AGENT = "the console labels the agent's reply with the channel 'Manager' (the customer's channel)"
-DATE_FIELD_SIZE = "the date and date-time inputs are about 21 px high, under the 24 px minimum target size"
 LINK_LABELS = (
     "both linked tickets say 'Incident opened from this ticket'; the incident should say it was opened from the other"
 )

@@ -222,7 +222,7 @@ def test_the_accepted_quote_tells_how_to_pay(reader, walked):  # type: ignore[no
     assert ways > 0 or "IBAN" in payment, f"no link, form or bank details to pay with: {payment!r}"
 
 
-@pytest.mark.parametrize("reader", languages(**{r: d.DATE_FIELD_SIZE for r in LANGUAGES}))
+@pytest.mark.parametrize("reader", languages())
 def test_date_fields_are_big_enough_to_use(reader, walked):  # type: ignore[no-untyped-def]
     heights = fact(walked, reader, "quote", "date_fields") + fact(walked, reader, "terms", "date_fields")
     assert heights and min(heights) >= 24, heights
