@@ -113,10 +113,6 @@ REPORT_NO_BREACHES = (
     "the SLA report says no response was late last week while the dashboard counts 2 L1 and 1 L2 breaches: "
     "tickets still unanswered past their due time are not listed"
 )
-QUEUE_OVERFLOW = (
-    "the console queue's table is wider than a phone (390 px) and than 1280 px at 200 % zoom: the page "
-    "scrolls sideways and 'Claim' is off screen"
-)
 L3_FORMS_FOR_L1 = (
     "an L1 technician is shown the L3 forms of a paid quote (move the intervention, operation report), "
     "which the desk then refuses with 400"

@@ -257,8 +257,8 @@ test_french_typography = swept_check(checks.french_spacing, fr=d.FRENCH_COLONS)
     [
         "phone-customer-ticket",
         "phone-workspace",
-        pytest.param("phone-queue", marks=d.defect(d.QUEUE_OVERFLOW)),
-        pytest.param("zoom-queue", marks=d.defect(d.QUEUE_OVERFLOW)),
+        "phone-queue",
+        "zoom-queue",
     ],
 )
 def test_every_action_is_within_reach_on_a_narrow_screen(page, reader, walked):  # type: ignore[no-untyped-def]
