@@ -165,7 +165,7 @@ def test_the_customer_reads_the_deadline_once(reader, walked):  # type: ignore[n
     assert screen.main.count(due) == 1, f"{due!r} shown {screen.main.count(due)} times on {screen.where}"
 
 
-@pytest.mark.parametrize("reader", languages(es=d.NO_FOCUS_ON_ERROR, en=d.NO_FOCUS_ON_ERROR, fr=d.NO_FOCUS_ON_ERROR))
+@pytest.mark.parametrize("reader", languages())
 def test_a_refused_reply_takes_the_customer_to_the_error(reader, walked):  # type: ignore[no-untyped-def]
     focus, in_view = fact(walked, reader, "empty-reply", "focus"), fact(walked, reader, "empty-reply", "error_in_view")
     assert in_view and focus not in {"BODY", "main"}, f"focus on {focus!r}, error in view: {in_view}"
