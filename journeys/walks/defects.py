@@ -45,7 +45,6 @@ PAYMENT_DEAD_END = (
     "after accepting, the customer reads 'Pay by card on the payment page' and 'pay by bank transfer quoting "
     "the quote number' with no link, no form and no bank details: nothing on the page lets them pay"
 )
-SVG_COMMAS = 'the SLA report\'s SVG coordinates are written with decimal commas (x="92,4"): Chromium draws no bar'
 
 # --- text in the reader's language ---------------------------------------------------------------
 

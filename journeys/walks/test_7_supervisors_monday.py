@@ -98,7 +98,7 @@ def fact(walked, reader: str, step: str, name: str):  # type: ignore[no-untyped-
     return screen.facts[name]
 
 
-@pytest.mark.parametrize("reader", languages(es=d.SVG_COMMAS, fr=d.SVG_COMMAS))
+@pytest.mark.parametrize("reader", languages())
 def test_the_sla_report_draws_its_charts(reader, walked):  # type: ignore[no-untyped-def]
     assert fact(walked, reader, "sla-report", "drawn") > 0
 
@@ -109,9 +109,7 @@ def test_the_sla_report_lists_last_weeks_breaches(reader, walked):  # type: igno
     assert "#" in fact(walked, reader, "sla-report", "breaches"), fact(walked, reader, "sla-report", "breaches")
 
 
-test_numbers_for_machines_are_not_localised = on_every_screen(
-    JOURNEY, walk, checks.localised_numbers, es=d.SVG_COMMAS, fr=d.SVG_COMMAS
-)
+test_numbers_for_machines_are_not_localised = on_every_screen(JOURNEY, walk, checks.localised_numbers)
 test_no_raw_codes = on_every_screen(
     JOURNEY, walk, checks.raw_codes, es=d.HISTORY_CODES, en=d.HISTORY_CODES, fr=d.HISTORY_CODES
 )
