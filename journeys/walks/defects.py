@@ -88,9 +88,6 @@ SPANISH_MAIL_FOR_FRENCH_READER = (
 
 # --- the screens, the forms, the pages -----------------------------------------------------------
 
-DEADLINE_TWICE = (
-    "the customer's ticket page shows the answer's due time twice ('Answer due by' and 'An answer is due by')"
-)
 CHECKS_TWICE = (
     "the customer's ticket page shows the same check results twice: in 'What our checks found' and in the "
     "desk's message of the conversation"
