@@ -92,7 +92,6 @@ CHECKS_TWICE = (
     "the customer's ticket page shows the same check results twice: in 'What our checks found' and in the "
     "desk's message of the conversation"
 )
-CHANNEL_ON_AGENT = "the console labels the agent's reply with the channel 'Manager' (the customer's channel)"
 LINK_LABELS = (
     "both linked tickets say 'Incident opened from this ticket'; the incident should say it was opened from the other"
 )
