@@ -92,9 +92,6 @@ CHECKS_TWICE = (
     "the customer's ticket page shows the same check results twice: in 'What our checks found' and in the "
     "desk's message of the conversation"
 )
-LINK_LABELS = (
-    "both linked tickets say 'Incident opened from this ticket'; the incident should say it was opened from the other"
-)
 SERVER_TYPES_FOR_HOSTING = (
     "a customer with only a hosting plan and a mail service is offered 'Server does not answer ping': the "
     "incident types do not follow the service's product"

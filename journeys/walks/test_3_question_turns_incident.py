@@ -138,7 +138,7 @@ def test_the_agents_reason_is_not_under_the_customers_name(reader, walked):  # t
     assert not (author.startswith("Ana Ruiz") and REASON in text), f"{author}: {text}"
 
 
-@pytest.mark.parametrize("reader", languages(**{r: d.LINK_LABELS for r in LANGUAGES}))
+@pytest.mark.parametrize("reader", languages())
 def test_each_linked_ticket_says_which_way_it_links(reader, walked):  # type: ignore[no-untyped-def]
     on_question = fact(walked, reader, "question-linked", "links")
     on_incident = fact(walked, reader, "incident-workspace", "links")
