@@ -96,7 +96,6 @@ SERVER_TYPES_FOR_HOSTING = (
     "a customer with only a hosting plan and a mail service is offered 'Server does not answer ping': the "
     "incident types do not follow the service's product"
 )
-ESCAPED_SUBJECTS = "e-mail subjects carry HTML entities ('PHP con la extensión &quot;soap&quot; &gt; 8.2')"
 L2_L2 = "handing a ticket to commercial records 'L2 → L2' in its history"
 REPORT_NO_BREACHES = (
     "the SLA report says no response was late last week while the dashboard counts 2 L1 and 1 L2 breaches: "
