@@ -96,7 +96,10 @@ class Screen:
 
     @property
     def where(self) -> str:
-        shown = self.shot.relative_to(ROOT) if self.shot else "an e-mail"
+        if self.shot:
+            shown = str(self.shot.relative_to(ROOT))
+        else:
+            shown = "an e-mail" if self.url.startswith("mailto:") else f"{self.url}, no screenshot"
         return f"{self.journey} {self.language} {self.step} ({shown})"
 
 
@@ -272,8 +275,8 @@ def other_language_words(screen: Screen) -> list[str]:
     found = []
     for item in screen.texts:
         marked = (item.lang or screen.lang)[:2]
-        if item.code or marked != screen.language:
-            continue
+        if item.code or item.tag in {"textarea", "input@value"} or marked != screen.language:
+            continue  # code, and what someone is typing, are in their own language
         own = _own_text(screen, item.text)
         for other in ("es", "en", "fr"):
             if other == screen.language:
@@ -316,8 +319,11 @@ def french_spacing(screen: Screen) -> list[str]:
         return []
     lines = [line.strip() for line in screen.main.splitlines() if line.strip()]
     lines += [t.text for t in screen.texts if "@" in t.tag]
+    code = sorted({t.text for t in screen.texts if t.code}, key=len, reverse=True)  # e.g. "Authorization: Bearer"
     found = []
     for line in lines:
+        for snippet in code:
+            line = line.replace(snippet, " ")
         own = _own_text(screen, line)
         if FRENCH_TIGHT.search(own):
             found.append(repr(line[:100]))
@@ -426,4 +432,12 @@ def explain(found: dict[str, list[str]]) -> str:
     return "\n".join(f"{where}:\n  " + "\n  ".join(lines[:8]) for where, lines in found.items())
 
 
-SWEEP_CHECKS = (spanish_text, raw_codes, django_defaults, no_op_moves, localised_numbers)
+SWEEP_CHECKS = (
+    spanish_text,
+    raw_codes,
+    django_defaults,
+    no_op_moves,
+    localised_numbers,
+    double_periods,
+    french_spacing,
+)

@@ -115,6 +115,7 @@ def walk(w: Walk) -> None:
         from triage.models import Outage
 
         numbers = list(Ticket.objects.order_by("number").values_list("number", flat=True))
+        incidents = list(Ticket.objects.filter(kind="incident").order_by("number").values_list("number", flat=True))
         mine = {
             username: list(
                 Ticket.objects.filter(requester__username=username).order_by("number").values_list("number", flat=True)
@@ -172,6 +173,7 @@ def walk(w: Walk) -> None:
             read(w, marta, path, f"console-{name}")
         for number in numbers:
             read(w, marta, f"/console/tickets/{number}/", f"console-ticket-{number}")
+        for number in incidents:  # the checks' page of each incident (other tickets have no checks)
             read(w, marta, f"/triage/tickets/{number}/", f"triage-ticket-{number}")
         for quote in made["quotes"]:
             read(w, marta, f"/infogerencia/console/quotes/{quote}/", f"console-quote-{quote}")
