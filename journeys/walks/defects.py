@@ -55,7 +55,7 @@ US_DATES = (
 DOUBLE_PERIOD = "English sentences that end with a time end with two periods ('Checked on 03/07/2027 3:10 a.m..')"
 HISTORY_CODES = (
     "the ticket history shows codes: 'Opened on L1 via manager (server_no_ping)' (channel and type codes), "
-    "'#1000020 (incident_opened): …' (link kind code)"
+    "'#1000020 (incident_opened): …' (link kind code, and a colon written in code, without French's space)"
 )
 QUOTE_STEP_CODES = "a quote's 'Steps on the ticket' lists event codes (quote_drafted, quote_sent, payment_received…)"
 REPORT_FIELD_KEYS = "the operation report names its fields by key (php_version, backup_reference), not by label"
@@ -72,11 +72,6 @@ TRIAGE_STORED = (
 PROBE_ENGLISH = (
     "the probes' details ('echo reply from 127.0.0.11', 'TCP 22: connection refused', 'no echo reply … "
     "within 1s') are English on Spanish and French pages"
-)
-FRENCH_COLONS = (
-    "French text lacks the space before ':' and ';' ('Ligne incidents: 902 906 033 (L1 · Incidents; 24 h/24…)', "
-    "'Assigné à: —', 'Panne en cours:', 'Appel en cours: …', 'Confirmé par la facturation: …', "
-    "'Intervention: 2 mars…', '(Incident ouvert à partir de ce ticket; Nouveau)')"
 )
 FRENCH_COLONS_STORED = (
     "French pages show stored Spanish or English sentences with their own punctuation ('L1 → L2: Clasificación…')"
@@ -107,7 +102,7 @@ L3_FORMS_FOR_L1 = (
 )
 CALENDAR_NAMES = (
     "the business calendars' names are Spanish only ('Lunes a viernes 09:00–18:00 (Madrid)', '24 h / 365 "
-    "días') on English and French pages"
+    "días') on English and French pages, and the administration lists them by code ('madrid-business')"
 )
 ONE_TICKETS = (
     "claiming one ticket from the queue says '1 tickets updated.' ('1 tickets actualizados', '1 tickets mis à jour')"

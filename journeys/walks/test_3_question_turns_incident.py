@@ -158,7 +158,7 @@ test_every_text_in_the_readers_language = on_every_screen(
     fr=d.both(d.MOVE_NAMES, d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
 )
 test_french_typography = on_every_screen(
-    JOURNEY, walk, checks.french_spacing, "fr", fr=d.both(d.FRENCH_COLONS, d.FRENCH_COLONS_STORED)
+    JOURNEY, walk, checks.french_spacing, "fr", fr=d.both(d.FRENCH_COLONS_STORED, d.HISTORY_CODES)
 )
 test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods, en=d.DOUBLE_PERIOD)
 test_no_serious_accessibility_violations = on_every_screen(JOURNEY, walk, checks.serious_axe)

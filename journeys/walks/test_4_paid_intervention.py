@@ -250,9 +250,7 @@ test_every_text_in_the_readers_language = on_every_screen(
     en=d.MOVE_NAMES,
     fr=d.both(d.MOVE_NAMES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS, d.HISTORY_CODES),
 )
-test_french_typography = on_every_screen(
-    JOURNEY, walk, checks.french_spacing, "fr", fr=d.both(d.FRENCH_COLONS, d.FRENCH_COLONS_MAIL)
-)
+test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr", fr=d.FRENCH_COLONS_MAIL)
 test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods)
 test_no_serious_accessibility_violations = on_every_screen(JOURNEY, walk, checks.serious_axe)
 test_no_django_defaults = on_every_screen(JOURNEY, walk, checks.django_defaults)

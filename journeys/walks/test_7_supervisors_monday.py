@@ -117,7 +117,7 @@ test_every_text_in_the_readers_language = on_every_screen(
     JOURNEY,
     walk,
     checks.other_language_words,
-    es=d.HISTORY_CODES,
+    es=d.both(d.HISTORY_CODES, d.CALENDAR_NAMES),
     en=d.both(d.MOVE_NAMES, d.CALENDAR_NAMES),
     fr=d.both(d.MOVE_NAMES, d.CALENDAR_NAMES, d.HISTORY_CODES),
 )

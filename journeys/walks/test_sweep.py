@@ -250,7 +250,7 @@ test_no_django_defaults = swept_check(checks.django_defaults)
 test_no_level_moves_that_stay_put = swept_check(checks.no_op_moves, en=d.L2_L2, fr=d.L2_L2)
 test_numbers_for_machines_are_not_localised = swept_check(checks.localised_numbers)
 test_no_double_periods = swept_check(checks.double_periods, en=d.DOUBLE_PERIOD)
-test_french_typography = swept_check(checks.french_spacing, fr=d.FRENCH_COLONS)
+test_french_typography = swept_check(checks.french_spacing, fr=d.HISTORY_CODES)
 
 
 @pytest.mark.parametrize("reader", languages(*READERS))
