@@ -403,8 +403,8 @@ def walked(request: pytest.FixtureRequest, settings: Any) -> Callable[..., Scree
         key = (journey, language)
         if key not in SCREENS:
             SCREENS[key] = None
-            # The live server's thread writes too: the database must be a real one, flushed after.
-            request.node.add_marker(pytest.mark.django_db(transaction=True))
+            # Every test of the walks' modules is marked django_db(transaction=True): the live
+            # server's thread writes too, so the database must be a real one, flushed after.
             request.getfixturevalue("transactional_db")
             if getattr(request.node, "walked_here", False):
                 # A second walk in the same test (a check run on its own): start from an empty desk.

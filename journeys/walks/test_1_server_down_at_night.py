@@ -30,7 +30,8 @@ from journeys.walks.conftest import (
     set_endpoint,
 )
 
-pytestmark = [pytest.mark.browser]
+# Transactional (the live server writes from its own thread), hence run after the other database tests.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 JOURNEY = "j1"

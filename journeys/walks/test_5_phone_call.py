@@ -21,7 +21,8 @@ from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import LANGUAGES, Walk, languages, load_demo, madrid, on_every_screen, post_signed
 
-pytestmark = [pytest.mark.browser]
+# Transactional (the live server writes from its own thread), hence run after the other database tests.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JOURNEY = "j5"
 WEDNESDAY_1000 = madrid(2027, 3, 3, 10, 0)

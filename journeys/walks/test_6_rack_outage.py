@@ -31,7 +31,8 @@ from journeys.walks.conftest import (
     post_signed,
 )
 
-pytestmark = [pytest.mark.browser]
+# Transactional (the live server writes from its own thread), hence run after the other database tests.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JOURNEY = "j6"
 THURSDAY_2200 = madrid(2027, 3, 4, 22, 0)

@@ -22,7 +22,8 @@ from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import DOWN, LANGUAGES, Walk, load_demo, madrid, on_every_screen, set_endpoint
 
-pytestmark = [pytest.mark.browser]
+# Transactional (the live server writes from its own thread), hence run after the other database tests.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JOURNEY = "j8"
 MONDAY_1000 = madrid(2027, 3, 1, 10, 0)

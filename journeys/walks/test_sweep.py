@@ -23,7 +23,8 @@ from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import PHONE, Walk, languages, load_demo, madrid, post_signed
 
-pytestmark = [pytest.mark.browser]
+# Transactional (the live server writes from its own thread), hence run after the other database tests.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JOURNEY = "sweep"
 WEDNESDAY_1100 = madrid(2027, 3, 10, 11, 0)
