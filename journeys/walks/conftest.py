@@ -385,6 +385,28 @@ def focus_ring(page: Any, selector: str) -> dict[str, Any]:
     return page.evaluate(FOCUS_RING, selector)  # type: ignore[no-any-return]
 
 
+def restore_what_migrations_seed() -> None:
+    """Put back the rows the migrations seed (the guide's routing rules, the intervention
+    catalogue): a transactional test's flush removes them, and the tests that run after the walks'
+    modules on the same worker read them as migrated."""
+    from django.apps import apps
+
+    from infogerencia.models import InterventionType
+    from triage.routing import invalidate_rules
+
+    importlib.import_module("triage.migrations.0002_guide_rules").seed(apps, None)
+    if not InterventionType.objects.exists():
+        importlib.import_module("infogerencia.migrations.0002_catalogue").load(apps, None)
+    invalidate_rules()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_the_database_as_migrated(django_db_blocker: Any) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():
+        restore_what_migrations_seed()
+
+
 # A documentation address (TEST-NET-3): nothing answers there, so a server "behind" it is down.
 DOWN = "203.0.113.5"
 
