@@ -448,7 +448,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {who}'s quote {quote.number} is accepted and waits to be paid.")
         if settings.TIERDESK_DEMO_PAYMENTS:
             self.stdout.write("  Redsys test terminal 999008881/1: 'Pay by card' shows the signed form (test mode).")
-            self.stdout.write("  Stripe: not offered offline; set TIERDESK_STRIPE_SECRET_KEY=sk_test_... to try its test mode.")
+            self.stdout.write("  Stripe: not offered offline; set TIERDESK_STRIPE_SECRET_KEY=sk_test_... to try it.")
             self.stdout.write(f"  Transfers: demo IBAN {settings.TIERDESK_BANK_IBAN}; 'facturacion' imports CAMT.053.")
 
     def _print_logins(self) -> None:
