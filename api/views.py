@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,6 +44,25 @@ def _token_page(
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown paths under /api/v1/ answer in the API's error shape, not with an HTML page."""
     return JsonResponse(error_body("not_found", _("There is no such API call.")), status=404)
+
+
+def json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``405`` with the API's error body and the ``Allow`` header the view gave."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            message = _("The method %(method)s is not allowed here; allowed: %(allowed)s.") % {
+                "method": request.method,
+                "allowed": response.get("Allow", ""),
+            }
+            refused = JsonResponse(error_body("method_not_allowed", message), status=405)
+            refused["Allow"] = response.get("Allow", "")
+            return refused
+        return response
+
+    return wrapper
 
 
 @login_required

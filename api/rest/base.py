@@ -31,13 +31,18 @@ from api.schemas import ErrorOut
 MAX_PAGE = 100
 
 
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 IDEMPOTENCY_HEADER = Header(
     default=None,
     alias="Idempotency-Key",
-    description="Repeat a create safely: the same key and body give the same answer.",
+    description="Repeat a create safely: the same key and body give the same answer. "
+    "1 to 255 visible ASCII characters; another key answers 400 idempotency_key_invalid.",
+    # Checked before the handler runs; a refusal answers 400 idempotency_key_invalid.
+    min_length=1,
+    max_length=255,
+    pattern=r"^[\x21-\x7e]{1,255}$",
 )
 
 
