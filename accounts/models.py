@@ -37,6 +37,14 @@ class Role(models.TextChoices):
     BILLING = "billing", _("Billing")
 
 
+class ContactRole(models.TextChoices):
+    """What a customer's contact is to their organisation."""
+
+    OWNER = "owner", _("Owner")
+    TECHNICAL = "technical", _("Technical contact")
+    BILLING = "billing", _("Billing contact")
+
+
 STAFF_ROLES = frozenset(role for role in Role.values if role != Role.CUSTOMER)
 
 # The support level each working role belongs to. Supervisors and billing work across levels.
@@ -59,6 +67,15 @@ class Organisation(models.Model):
     country = models.CharField(_("country"), max_length=2, default="ES", help_text=_("ISO 3166-1 alpha-2 code"))
     vat_id = models.CharField(_("VAT number"), max_length=32, blank=True)
     address = models.TextField(_("address"), blank=True)
+    external_id = models.CharField(
+        _("provider's identifier"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The identifier of this customer in the provider's own systems."),
+    )
+    active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -115,6 +132,22 @@ class User(AbstractUser):
     )
     country = models.CharField(_("country"), max_length=2, default="ES")
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # A customer contact's place in their organisation, and what it lets them do.
+    contact_role = models.CharField(
+        _("role in the organisation"), max_length=16, choices=ContactRole.choices, blank=True
+    )
+    may_open_tickets = models.BooleanField(_("may open tickets"), default=True)
+    sees_billing = models.BooleanField(_("sees quotes and invoices"), default=True)
+    receives_incident_mail = models.BooleanField(_("receives incident e-mail"), default=True)
+    external_id = models.CharField(
+        _("provider's identifier"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The identifier of this person in the provider's own systems."),
+    )
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     objects: ClassVar[DeskUserManager] = DeskUserManager()  # type: ignore[assignment]
 
@@ -149,6 +182,10 @@ class User(AbstractUser):
     def level_code(self) -> str | None:
         """The support level this person works on, or None for supervisors, billing and customers."""
         return ROLE_LEVEL.get(Role(self.role))
+
+    @property
+    def is_owner(self) -> bool:
+        return self.is_customer and self.contact_role == ContactRole.OWNER
 
     @property
     def customer_identifier(self) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 class Scope(models.TextChoices):
     READ = "read", _("Read only")
     WRITE = "write", _("Read and write")
+    PROVISIONING = "provisioning", _("Provisioning (staff integrations)")
 
 
 class ApiToken(models.Model):
@@ -31,7 +32,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     digest = models.CharField(_("digest"), max_length=64)
-    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.READ)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField(_("created"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

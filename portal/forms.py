@@ -45,10 +45,25 @@ def _service_label(service: Service) -> str:
     return f"{label} ({service.display_name})" if service.display_name else label
 
 
+class ServiceChoiceField(forms.ChoiceField):
+    """The customer's active services; one no longer active is refused by name, not as unknown."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retired: set[str] = set()
+
+    def validate(self, value: Any) -> None:
+        if value in self.retired:
+            raise forms.ValidationError(
+                _("This service is no longer active. Choose one of your active services."), code="service_inactive"
+            )
+        super().validate(value)
+
+
 class TicketForm(forms.Form):
     """What both forms share: the customer's own services, the description, the attachments."""
 
-    service = forms.ChoiceField(
+    service = ServiceChoiceField(
         label=_("Service"),
         error_messages={
             "invalid_choice": _("This service is not one of yours. Choose one of your services."),
@@ -83,7 +98,9 @@ class TicketForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.services = {s.reference: s for s in _customer_services(user)}
+        services = _customer_services(user)
+        self.services = {s.reference: s for s in services if not s.is_deactivated}
+        self.fields["service"].retired = {s.reference for s in services if s.is_deactivated}  # type: ignore[attr-defined]
         choices = [(ref, _service_label(s)) for ref, s in self.services.items()]
         self.fields["service"].choices = [("", _("— choose —")), *choices]  # type: ignore[attr-defined]
 

@@ -2,7 +2,8 @@
 
 One module per resource, named for the first segment of its URL: ``tickets`` (with their
 messages and attachments), ``services``, ``levels``, ``categories``, ``quotes``, ``invoices``,
-``guides``, ``meta`` (``/ping``); ``base`` holds what they share (token authentication and its rate
+``guides``, ``meta`` (``/ping``), ``provisioning`` (the provider's organisations, contacts and
+services); ``base`` holds what they share (token authentication and its rate
 limit, pagination, dates, PDFs). Handlers are thin: authenticate (a personal token), validate,
 call one action or query, render. This module makes the API and turns every error into the one
 error body.
@@ -25,7 +26,7 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 
 from api.errors import STATUS_CODES, ApiError, error_body
-from api.rest import categories, guides, invoices, levels, meta, quotes, services, tickets
+from api.rest import categories, guides, invoices, levels, meta, provisioning, quotes, services, tickets
 from api.rest.base import READ, CallCount
 from tickets.errors import ActionRefused, InvalidInput
 
@@ -147,3 +148,4 @@ api.add_router("", categories.router)
 api.add_router("", quotes.router)
 api.add_router("", invoices.router)
 api.add_router("", guides.router)
+api.add_router("", provisioning.router)

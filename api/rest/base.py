@@ -53,9 +53,10 @@ def client_address(request: HttpRequest) -> str:
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer tdk_…``; counts the call against the token's (or the address's) limit."""
 
-    def __init__(self, *, write: bool = False, count_in_work: bool = False) -> None:
+    def __init__(self, *, write: bool = False, count_in_work: bool = False, provisioning: bool = False) -> None:
         super().__init__()
         self.write = write
+        self.provisioning = provisioning
         # The handler counts the call in its own write transaction (``CallCount``).
         self.count_in_work = count_in_work
 
@@ -85,6 +86,13 @@ class TokenAuth(HttpBearer):
         if self.write and token.scope != Scope.WRITE:
             request.api_count.settle()  # type: ignore[attr-defined]
             raise ApiError(403, "insufficient_scope", _("This token can only read; create a read and write token."))
+        if self.provisioning and not (token.scope == Scope.PROVISIONING and token.user.is_agent):
+            request.api_count.settle()  # type: ignore[attr-defined]
+            raise ApiError(
+                403,
+                "insufficient_scope",
+                _("Provisioning needs a staff integration token with the provisioning scope."),
+            )
         api_actions.touch(ApiToken, token.pk, token.last_used_at, now)
         request.api_token = token  # type: ignore[attr-defined]
         # Messages in the token owner's language, as the pages speak to them once logged in.
@@ -157,6 +165,9 @@ WRITE = TokenAuth(write=True)
 
 
 WRITE_COUNTED_IN_WORK = TokenAuth(write=True, count_in_work=True)
+
+
+PROVISIONING = TokenAuth(provisioning=True)
 
 
 def as_utc(value: datetime, *, field: str) -> datetime:

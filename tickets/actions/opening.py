@@ -64,6 +64,8 @@ def open_ticket(
         )
     if service is not None and service.organisation_id != organisation.pk:
         raise InvalidInput("service_not_yours", _("This service does not belong to this customer."), field="service")
+    if service is not None and service.is_deactivated:
+        raise InvalidInput("service_inactive", _("This service is no longer active."), field="service")
     if not category.active:
         raise InvalidInput("category_inactive", _("This type of request is no longer offered."), field="category")
     if channel not in Channel.values:
