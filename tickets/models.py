@@ -360,7 +360,7 @@ class TicketEvent(models.Model):
         return f"#{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
+        if self.pk is not None:  # a row read or written already: never an UPDATE
             raise ImmutableRowError("Ticket events are never changed once written.")
         super().save(*args, **kwargs)
 

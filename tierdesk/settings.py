@@ -18,6 +18,7 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from core.sqlite import WriterConnection
 from infogerencia.sepa import normalize_iban
 from tierdesk.env import ConfigurationError, env_bool, env_choice, env_int, env_list, env_str
 
@@ -112,8 +113,10 @@ def _database(url: str) -> dict[str, Any]:
     except ValueError as error:
         raise ConfigurationError(f"TIERDESK_DATABASE_URL is not a valid database URL: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["ENGINE"] = "core.sqlite"  # Django's, with writers queued on a lock file
         config["OPTIONS"] = {
+            # Write transactions take SQLite's write lock at BEGIN, queued on a lock file
+            # (core.sqlite: the connection class given to sqlite3.connect).
+            "factory": WriterConnection,
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             # Pages of 1 KiB instead of 4 KiB in a new database (an existing one keeps its own):

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
-from core import rows
 from core.counters import next_value
 from levels.models import Category, SupportLevel, TicketKind
 from services.models import Service
@@ -94,8 +93,8 @@ def open_ticket(
     )
     # The SLA clock starts now, so its due times are written by the ticket's INSERT itself.
     sla_clock.start(ticket, now)
-    # Every row's INSERT is worked out now, but for what only the transaction knows: the
-    # ticket's number, the keys of the rows inserted before.
+    # The rows are built now; the transaction holds only their INSERTs and what only it knows
+    # (the ticket's number, the keys of the rows inserted before).
     sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
     message = Message(
         ticket=ticket,
@@ -114,15 +113,14 @@ def open_ticket(
         "service": service.reference if service else None,
     }
     event = TicketEvent(ticket=ticket, actor=actor, kind=EventKind.CREATED, data=data, created_at=now)
-    pending_ticket = rows.Pending(ticket, later=["number"])
-    pending_message = rows.Pending(message, later=["ticket"])
-    pending_event = rows.Pending(event, later=["ticket", "data"])
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
-        pending_ticket.insert(number=next_value("ticket", start=TICKET_NUMBER_START))
-        pending_message.insert(ticket=ticket)
+        ticket.number = next_value("ticket", start=TICKET_NUMBER_START)
+        ticket.save(force_insert=True)
+        message.save(force_insert=True)  # its ticket's key, known now, is taken from the ticket
         _store_attachments(ticket, message, uploads, actor=requester, now=now)
-        pending_event.insert(ticket=ticket, data={**data, "message_id": message.pk})
+        event.data = {**data, "message_id": message.pk}
+        event.save(force_insert=True)
         dispatch.pending(event.pk)
     return ticket
