@@ -251,6 +251,24 @@ elif _task_backend == "celery":
     CELERY_RESULT_BACKEND = env_str("TIERDESK_CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/1")
     CELERY_RESULT_EXTENDED = True
     CELERY_TASK_DEFAULT_QUEUE = "default"
+    # A task is acknowledged when it has run, not when a worker takes it, and each worker takes
+    # one at a time: the tasks of a worker that dies (SIGKILL, out of memory) go back to the
+    # queue for another worker instead of being lost with it. On Redis an unacknowledged task
+    # comes back after the visibility timeout (kombu's default is an hour): long enough for the
+    # longest task, short enough for the health check's late limit to see it run again.
+    CELERY_TASK_ACKS_LATE = True
+    CELERY_TASK_REJECT_ON_WORKER_LOST = True
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("TIERDESK_CELERY_VISIBILITY_TIMEOUT", 240, minimum=60, maximum=43200)
+    }
+    # Enqueueing gives up within seconds when the broker or the result store cannot be reached
+    # (the caller keeps the work and tries again), instead of blocking for twenty retries.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 4
     TASKS = {
         "default": {
             "BACKEND": "django_tasks_celery.CeleryBackend",

@@ -111,3 +111,18 @@ def test_with_another_task_backend_there_are_no_task_rows_to_report(client: Clie
 def test_no_proxy_keeps_an_old_answer(client: Client, desk: Any, path: str) -> None:
     client.force_login(desk.supervisor)
     assert "no-cache" in client.get(path).headers["Cache-Control"]
+
+
+def test_events_a_dead_worker_claimed_run_again_before_they_count_as_late(
+    client: Client, desk: Any, open_incident: Any, settings: Any
+) -> None:
+    fire_due_jobs(time.time())
+    client.force_login(desk.supervisor)
+    now = timezone.now()
+    open_incident(now=now - timedelta(seconds=settings.HEALTH_LATE_SECONDS - 30))
+    # A worker claimed the batch, then was killed; the scheduler's next sweep (every minute)
+    # comes while the events are still within the late limit, and takes them again.
+    PendingDispatch.objects.update(claimed_at=now - timedelta(seconds=settings.HEALTH_LATE_SECONDS - 60 - 30))
+    assert work(client)[0] == 200
+    assert dispatch.drain(now=now) == 1
+    assert not PendingDispatch.objects.exists()

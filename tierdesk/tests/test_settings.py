@@ -68,3 +68,19 @@ def test_check_deploy_is_clean_with_production_values():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_celery_acknowledges_late_and_takes_back_a_dead_workers_tasks_soon():
+    code = (
+        "from tierdesk.celery_app import app; c = app.conf; "
+        "print(c.task_acks_late, c.task_reject_on_worker_lost, c.worker_prefetch_multiplier, "
+        "c.broker_transport_options['visibility_timeout'], c.task_publish_retry_policy['max_retries'])"
+    )
+    result = run_manage("shell", "-c", code, TIERDESK_TASK_BACKEND="celery")
+    assert result.returncode == 0, result.stderr
+    acks_late, reject_on_lost, prefetch, visibility, retries = result.stdout.splitlines()[-1].split()
+    assert (acks_late, reject_on_lost, prefetch) == ("True", "True", "1")
+    assert 60 <= int(visibility) < 300  # within the health check's late limit, not kombu's hour
+    assert int(retries) <= 3
+    result = run_manage("shell", "-c", code, TIERDESK_TASK_BACKEND="celery", TIERDESK_CELERY_VISIBILITY_TIMEOUT="30")
+    assert result.returncode != 0 and "TIERDESK_CELERY_VISIBILITY_TIMEOUT" in result.stderr
