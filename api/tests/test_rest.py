@@ -296,6 +296,9 @@ def test_the_operation_ids_clients_generated_code_from_are_kept(client):  # type
         ("GET", "/invoices/{number}"): "api_rest_quotes_read_invoice",
         ("GET", "/invoices/{number}/pdf"): "api_rest_quotes_invoice_pdf",
         ("GET", "/guides"): "api_rest_quotes_search_guides",
+        ("POST", "/provisioning/organisations"): "api_rest_provision_organisations",
+        ("POST", "/provisioning/contacts"): "api_rest_provision_contacts",
+        ("POST", "/provisioning/services"): "api_rest_provision_services",
     }
 
 
