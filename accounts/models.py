@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -202,7 +204,7 @@ class TOTPDevice(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device"
     )
-    secret = models.CharField(_("secret"), max_length=64)
+    secret = EncryptedTextField(_("secret"))  # encrypted at rest (core.crypto)
     confirmed_at = models.DateTimeField(_("switched on"), null=True, blank=True)
     last_used_step = models.BigIntegerField(_("last code step"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))

@@ -516,3 +516,53 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("TIERDESK_WEBHOOK_TIMEOUT", 10, minimum=1, max
 # Check a declared incident's service at once (the guide's ping rule). Off only for test suites
 # of other parts, which declare incidents on loopback services that would all answer ping.
 TRIAGE_ON_DECLARE = env_bool("TIERDESK_TRIAGE_ON_DECLARE", True)
+# --- Security headers (docs/operators/security.md) -------------------------------------------
+# Content-Security-Policy on every answer, through Django's own middleware: scripts and styles
+# only from the desk's static files (no inline script, no style attribute), nothing framed, no
+# plugins. Forms may post elsewhere: the card payment page posts to the bank's virtual POS.
+MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
+# The REST API's documentation page with django-ninja's own copy of Swagger UI, not a CDN's.
+INSTALLED_APPS += ["ninja"]
+MIDDLEWARE.insert(2, "tierdesk.security.PermissionsPolicyMiddleware")
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Browser features no page of the desk uses, switched off for every page and anything it embeds.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), screen-wake-lock=(), xr-spatial-tracking=()"
+)
+# Reverse proxies whose X-Forwarded-For is believed (CIDRs, IPv4 or IPv6): the login lockout and
+# the API's per-address limits count the client's address they forward. Empty: REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TIERDESK_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ConfigurationError(
+            f"TIERDESK_TRUSTED_PROXIES: {_proxy!r} is not an address or network ({_error})."
+        ) from None
+# Secrets kept encrypted at rest (two-factor secrets, OVH application secrets): Fernet keys,
+# comma-separated, newest first (core/crypto.py; rotation in docs/operators/security.md).
+ENCRYPTION_KEYS = env_list("TIERDESK_ENCRYPTION_KEYS", [])
+if not (DEBUG or TESTING) and not ENCRYPTION_KEYS:
+    raise ConfigurationError(
+        "TIERDESK_ENCRYPTION_KEYS must be set in production: a Fernet key from "
+        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+    )
+for _key in ENCRYPTION_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ConfigurationError(
+            "TIERDESK_ENCRYPTION_KEYS: each key is a Fernet key (32 bytes, URL-safe Base64)."
+        ) from None

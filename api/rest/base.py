@@ -27,6 +27,7 @@ from api import ratelimit
 from api.errors import ApiError
 from api.models import ApiToken, Scope
 from api.schemas import ErrorOut
+from core import netaddr
 
 MAX_PAGE = 100
 
@@ -47,7 +48,8 @@ IDEMPOTENCY_HEADER = Header(
 
 
 def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The caller's address (behind trusted proxies, the one they forwarded: ``core.netaddr``)."""
+    return netaddr.client_address(request) or "unknown"
 
 
 class TokenAuth(HttpBearer):
