@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "guides",
     "notifications",
     "slawatch",
+    "automations",
     "portal",
     "console",
     "api",
