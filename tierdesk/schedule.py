@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.tasks import purge_api_records, retry_due_webhooks
+from automations.tasks import run_time_based_automations
 from infogerencia.tasks import expire_quotes
 from notifications.tasks import purge_inbound_mail, retry_due_deliveries
 from slawatch.tasks import sla_scan
@@ -35,4 +36,5 @@ def jobs() -> list[Job]:
         Job("expire_quotes", 3600, expire_quotes),
         Job("retry_due_webhooks", 60, retry_due_webhooks),
         Job("purge_api_records", 3600, purge_api_records),
+        Job("run_time_based_automations", 300, run_time_based_automations),
     ]

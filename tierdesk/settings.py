@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "guides",
     "notifications",
     "slawatch",
+    "automations",
     "portal",
     "console",
     "api",
