@@ -15,7 +15,7 @@ from core.counters import next_value
 from levels.models import Category, SupportLevel, TicketKind
 from services.models import Service
 from sla import clock as sla_clock
-from tickets import dispatch
+from tickets import dispatch, rules
 from tickets.actions._base import (
     BODY_MAX,
     SUBJECT_MAX,
@@ -47,6 +47,8 @@ def open_ticket(
     level: SupportLevel | None = None,
     priority: str | None = None,
     in_transaction: Callable[[], None] | None = None,
+    written_by: User | None = None,
+    internal: bool = False,
 ) -> Ticket:
     """Open a ticket for a customer, from the Manager, a direct link, the phone, e-mail, the API or monitoring.
 
@@ -54,6 +56,10 @@ def open_ticket(
     worked out first; the write transaction then holds only the statements, so on SQLite the
     database's single write lock is held as briefly as it can be. ``in_transaction`` is called
     first inside that transaction (the API counts the call against its rate limit there).
+
+    ``written_by`` is the person of the desk who wrote ``body`` for the customer (a phone call
+    taken down, an agent's reason): the first message is theirs, from support, never under the
+    customer's name; with ``internal`` it is an internal note the customer does not see.
     """
     now = _now(now)
     if actor is not None and actor.is_customer and actor.organisation_id != organisation.pk:
@@ -64,6 +70,14 @@ def open_ticket(
         )
     if service is not None and service.organisation_id != organisation.pk:
         raise InvalidInput("service_not_yours", _("This service does not belong to this customer."), field="service")
+    if service is not None and actor is not None and not rules.incident_fits(category.code, service.product):
+        # A person's choice; the desk's own incidents (monitoring) name what their check saw.
+        raise InvalidInput(
+            "category_not_for_product",
+            _("This type of incident does not concern a service like %(service)s. Choose a type that fits it.")
+            % {"service": service.reference},
+            field="category",
+        )
     if not category.active:
         raise InvalidInput("category_inactive", _("This type of request is no longer offered."), field="category")
     if channel not in Channel.values:
@@ -73,6 +87,10 @@ def open_ticket(
     )
     body = _text(body, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
     uploads = clean_uploads(attachments)
+    if written_by is not None and not written_by.is_agent:
+        raise InvalidInput("writer_not_staff", _("Only support staff write for a customer."), field="body")
+    if internal and written_by is None:
+        raise InvalidInput("note_without_writer", _("An internal note needs its author."), field="body")
     level = level or category.level
     ticket = Ticket(
         organisation=organisation,
@@ -94,14 +112,18 @@ def open_ticket(
     sla_clock.start(ticket, now)
     # Every row's INSERT is worked out now, but for what only the transaction knows: the
     # ticket's number, the keys of the rows inserted before.
-    sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
+    author: User | None = written_by or requester
+    if written_by is not None:
+        sender = Sender.SUPPORT
+    else:
+        sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
     message = Message(
         ticket=ticket,
-        author=requester,
+        author=author,
         sender=sender,
         body=body,
         body_html=render_markdown(body),
-        internal=False,
+        internal=internal,
         channel=channel,
         created_at=now,
     )
@@ -120,7 +142,7 @@ def open_ticket(
             in_transaction()
         pending_ticket.insert(number=next_value("ticket", start=TICKET_NUMBER_START))
         pending_message.insert(ticket=ticket)
-        _store_attachments(ticket, message, uploads, actor=requester, now=now)
+        _store_attachments(ticket, message, uploads, actor=author, now=now)
         pending_event.insert(ticket=ticket, data={**data, "message_id": message.pk})
         dispatch.pending(event.pk)
     return ticket
