@@ -131,6 +131,7 @@ def open_phone_ticket(
         channel=Channel.PHONE,
         actor=agent,
         now=now,
+        written_by=agent,
     )
     if call is not None:
         # A call announced by the PBX: lock it so a late "hung up" event and this write do not race.

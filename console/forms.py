@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import NumberInput
 from levels.models import Category, PhoneLine
 
 
@@ -21,7 +22,9 @@ class PhoneIntakeForm(forms.Form):
     category = forms.ModelChoiceField(label=_("Type of request"), queryset=Category.objects.none())
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
     body = forms.CharField(label=_("What the caller reports"), widget=forms.Textarea, required=False)
-    duration = forms.IntegerField(label=_("Call duration (seconds)"), min_value=0, max_value=24 * 3600, required=False)
+    duration = forms.IntegerField(
+        label=_("Call duration (seconds)"), min_value=0, max_value=24 * 3600, required=False, widget=NumberInput()
+    )
     notes = forms.CharField(label=_("Call notes (internal)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     call = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

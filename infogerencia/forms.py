@@ -7,14 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput, DateTimeLocalInput, NumberInput
 from infogerencia.models import InterventionType, ReportOutcome
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class QuoteLineForm(forms.Form):
@@ -27,21 +21,22 @@ class QuoteLineForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=300, required=False, help_text=_("Empty: the catalogue's name.")
     )
-    quantity = forms.DecimalField(label=_("Quantity"), max_digits=10, decimal_places=3, initial=1)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=10, decimal_places=3, initial=1, widget=NumberInput())
     unit_price = forms.DecimalField(
         label=_("Unit price (EUR, without VAT)"),
         max_digits=11,
         decimal_places=2,
         required=False,
+        widget=NumberInput(),
         help_text=_("Empty: the catalogue's base price."),
     )
     discount_percent = forms.DecimalField(
-        label=_("Discount (%)"), max_digits=5, decimal_places=2, required=False, initial=0
+        label=_("Discount (%)"), max_digits=5, decimal_places=2, required=False, initial=0, widget=NumberInput()
     )
 
 
 class QuoteTermsForm(forms.Form):
-    valid_until = forms.DateField(label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=_("Valid until"), widget=DateInput())
     terms = forms.CharField(label=_("Terms"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -60,7 +55,7 @@ class RejectForm(forms.Form):
 
 class ManualPaymentForm(forms.Form):
     reference = forms.CharField(label=_("Payment reference"), max_length=200)
-    amount = forms.DecimalField(label=_("Amount received (EUR)"), max_digits=12, decimal_places=2)
+    amount = forms.DecimalField(label=_("Amount received (EUR)"), max_digits=12, decimal_places=2, widget=NumberInput())
 
 
 class MoveForm(forms.Form):
@@ -75,7 +70,9 @@ class ReportForm(forms.Form):
     outcome_notes = forms.CharField(
         label=_("Notes on the outcome"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    minutes_spent = forms.IntegerField(label=_("Time spent (minutes)"), min_value=1, max_value=100_000)
+    minutes_spent = forms.IntegerField(
+        label=_("Time spent (minutes)"), min_value=1, max_value=100_000, widget=NumberInput()
+    )
 
     def __init__(self, *args: Any, required_fields: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)

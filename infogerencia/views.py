@@ -34,7 +34,7 @@ from infogerencia.models import (
 )
 from infogerencia.payments.redsys_pos import decline_message
 from tickets import queries as ticket_queries
-from tickets.errors import ActionRefused
+from tickets.errors import ActionRefused, Forbidden
 
 View = Callable[..., HttpResponse]
 
@@ -263,6 +263,7 @@ def _staff_quote_page(request: HttpRequest, quote: Quote, *, status: int = 200, 
         "attempts": list(quote.attempts.order_by("-created_at", "-id")[:20]),
         "refund_provider": _refund_provider(quote),
         "events": [event for event in ticket_queries.history(quote.ticket) if "step" in event.data],
+        "may": actions.staff_may(_me(request), intervention),
         "now": timezone.now(),
     }
     return render(request, "infogerencia/staff_quote.html", context, status=status)
@@ -299,6 +300,10 @@ def _staff_form_action(
     if form is None or form.is_valid():
         try:
             run(quote, form.cleaned_data if form is not None else {})
+        except Forbidden as error:
+            # A role that may not act is not shown the form; a POST anyway is refused as such.
+            messages.error(request, str(error.message))
+            return _staff_quote_page(request, queries.get_quote_for(request.user, number), status=403)
         except ActionRefused as error:
             _refused(request, form, error)
         else:

@@ -14,6 +14,7 @@ from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
 from sla.plans import duration_text, promised_first_response
 from sla.priority import Urgency
+from tickets import rules
 from tickets.models import Channel, Status
 
 DESCRIPTION_MAX = 20_000
@@ -159,11 +160,17 @@ class IncidentForm(TicketForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._categories = list(
-            Category.objects.filter(level__code=LevelCode.L1, kind=TicketKind.INCIDENT, active=True).order_by(
-                "order", "code"
-            )
-        )
+        incidents = Category.objects.filter(level__code=LevelCode.L1, kind=TicketKind.INCIDENT, active=True)
+        # Only the types that fit the service a link chose (or one of the customer's services): a
+        # hosting and a mail service never "answer ping". A posted type that does not fit the
+        # posted service is refused by ``open_ticket``, with the reason, on the type's field.
+        chosen = None if self.is_bound else self.services.get(str(self.initial.get("service") or ""))
+        products = {chosen.product} if chosen else {service.product for service in self.services.values()}
+        self._categories = [
+            category
+            for category in incidents.order_by("order", "code")
+            if not products or any(rules.incident_fits(category.code, product) for product in products)
+        ]
         self.fields["type"].choices = [("", _("— choose —")), *self._category_choices()]  # type: ignore[attr-defined]
         self.fields["urgency"].choices = self._urgency_choices()  # type: ignore[attr-defined]
 

@@ -9,8 +9,11 @@ elapsed time, then derives the due times from ``elapsed`` and the segment start:
     due = add_business_time(calendar, segment_start, target - elapsed)
 
 Nothing is ever recomputed from ``created_at``, so a pause is never counted (GLPI #6902), and
-because the elapsed time is stored, a change of policy, calendar or level while the ticket is
-paused never loses it (Zammad #5624): the new target applies to what is left.
+because the elapsed time is stored, a change of policy or calendar while the ticket is paused
+never loses it (Zammad #5624): the new target applies to what is left. A move to another level is
+not such a change: each level makes its own promise, so the clock of the level left is measured
+there (the time it used, met or missed, stays on that level's record) and the new level's starts
+from nothing, paused if the ticket waits for the customer, running from their reply.
 
 ``tickets``' actions call this module by name, inside their own transaction, on the ticket they
 hold: :func:`start` before a new ticket's INSERT (its due times go in the INSERT itself),

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Avg, Count, F, Max, Q, Window
-from django.db.models.functions import RowNumber, TruncWeek
+from django.db.models.functions import Coalesce, RowNumber, TruncWeek
 
 from sla.models import Outcome
-from tickets.models import SlaMeasurement
+from tickets.models import ACTIVE_STATUSES, SlaMeasurement, Ticket
 
 
 @dataclass
@@ -98,4 +98,17 @@ def breaches(since: datetime, until: datetime, *, limit: int = BREACH_LIST_LIMIT
         SlaMeasurement.objects.filter(outcome=Outcome.BREACHED, ended_at__gte=since, ended_at__lt=until)
         .select_related("ticket", "ticket__assignee")
         .order_by("-ended_at", "-id")[:limit]
+    )
+
+
+def overdue(now: datetime, *, limit: int = BREACH_LIST_LIMIT) -> list[Ticket]:
+    """Tickets whose answer is still awaited past its due time, most overdue first: late already,
+    though no measurement says so until someone answers (the dashboard counts them too). One
+    query, on the console queue's ``(level, due time)`` index of active tickets."""
+    return list(
+        Ticket.objects.filter(status__in=ACTIVE_STATUSES)
+        .annotate(answer_due=Coalesce("first_response_due_at", "next_response_due_at"))
+        .filter(answer_due__lt=now)
+        .select_related("level", "assignee")
+        .order_by("answer_due", "id")[:limit]
     )

@@ -12,7 +12,7 @@ from core.permissions import staff_required
 from levels.models import SupportLevel
 from sla.models import SlaPolicy
 from slawatch.chart import bar_chart
-from slawatch.queries import BREACH_LIST_LIMIT, breaches, first_response_report
+from slawatch.queries import BREACH_LIST_LIMIT, breaches, first_response_report, overdue
 
 MAX_WEEKS = 52
 
@@ -27,6 +27,7 @@ def report(request: HttpRequest) -> HttpResponse:
     since = until - timedelta(weeks=weeks)
     rows = first_response_report(since, until)
     policies = {p.level.code: p for p in SlaPolicy.objects.select_related("level")}
+    waiting = overdue(until)
     sections = []
     for level in SupportLevel.objects.order_by("order"):
         level_rows = [row for row in rows if row.level == level.code]
@@ -44,10 +45,17 @@ def report(request: HttpRequest) -> HttpResponse:
             ],
             target_hours,
         )
-        sections.append({"level": level, "policy": policy, "rows": level_rows, "chart": chart})
+        late_now = sum(1 for ticket in waiting if ticket.level_id == level.pk)
+        sections.append({"level": level, "policy": policy, "rows": level_rows, "chart": chart, "overdue": late_now})
     late = breaches(since, until)
     return render(
         request,
         "sla/report.html",
-        {"sections": sections, "weeks": weeks, "breaches": late, "breach_limit": BREACH_LIST_LIMIT},
+        {
+            "sections": sections,
+            "weeks": weeks,
+            "breaches": late,
+            "overdue": waiting,
+            "breach_limit": BREACH_LIST_LIMIT,
+        },
     )

@@ -11,8 +11,8 @@ from django.http import Http404
 
 from core import rows
 from levels.models import Category, SupportLevel, Team
-from sla.models import BusinessCalendar, SlaPolicy
-from tickets.models import Message, Ticket, TicketEvent, TicketLink
+from sla.models import BusinessCalendar, Outcome, SlaPolicy
+from tickets.models import Message, SlaMeasurement, Ticket, TicketEvent, TicketLink
 
 
 def visible_tickets(user: Any) -> QuerySet[Ticket]:
@@ -82,6 +82,16 @@ def level_history(ticket: Ticket) -> list[dict[str, Any]]:
             after = event.data.get("after", {})
             steps.append({"level": after.get("level"), "at": event.created_at, "reason": event.data.get("reason", "")})
     return steps
+
+
+def missed_on_earlier_levels(ticket: Ticket) -> list[SlaMeasurement]:
+    """The response targets the ticket missed on levels it has left, oldest first: a move starts a
+    fresh promise on the new level, and a breach on the level it left stays on that level's record."""
+    return list(
+        SlaMeasurement.objects.filter(ticket=ticket, outcome=Outcome.BREACHED)
+        .exclude(level=ticket.sla_policy_level)
+        .order_by("started_at", "id")
+    )
 
 
 # --- opening a ticket --------------------------------------------------------------------------

@@ -6,6 +6,8 @@
   linked to it.
 - → L3: administration work needs a quote from L2 commercial first; the ticket is handed to
   the commercial team, and the intervention is scheduled only once the quote is paid.
+
+And which incident types a service's product can have (:func:`incident_fits`).
 """
 
 from __future__ import annotations
@@ -46,3 +48,22 @@ def refusal_for(move: Move, *, level: str, status: str, kind: str) -> Refusal | 
 def allowed_moves(*, level: str, status: str, kind: str) -> list[Move]:
     """The moves to offer for a ticket, in the order the guide gives them."""
     return [move for move in Move if refusal_for(move, level=level, status=status, kind=kind) is None]
+
+
+#: Each product's own incident type (the desk's incident category codes); "incident_other" fits
+#: every product. A product not listed here (storage, network) may have any incident type.
+PRODUCT_INCIDENT = {
+    **dict.fromkeys(("dedicated", "vps", "dedicatedcloud", "publiccloud", "housing"), "server_no_ping"),
+    **dict.fromkeys(("hosting", "cdn", "ssl"), "hosting_unreachable"),
+    **dict.fromkeys(("mail", "exchange"), "mail_cannot_send"),
+    "domain": "domain_dns_failure",
+}
+INCIDENT_TYPES = frozenset(PRODUCT_INCIDENT.values())
+ANY_PRODUCT_INCIDENT = "incident_other"
+
+
+def incident_fits(category: str, product: str) -> bool:
+    """Whether an incident of this type can concern a service of this product: a web hosting or a
+    mail service does not "answer ping" as a server does, a domain has no mail server."""
+    own = PRODUCT_INCIDENT.get(product)
+    return own is None or category == own or category == ANY_PRODUCT_INCIDENT or category not in INCIDENT_TYPES

@@ -24,7 +24,7 @@ from services.models import Service
 from tickets import actions as ticket_actions
 from tickets.actions import works_on
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
-from tickets.models import ACTIVE_STATUSES, Channel, Ticket
+from tickets.models import ACTIVE_STATUSES, Channel, EventKind, Ticket
 from triage import routing
 from triage.models import (
     Decision,
@@ -40,7 +40,7 @@ from triage.models import (
 )
 from triage.monitoring import AlertPayload
 from triage.probes import ProbeSpec, normalise_host, run_probes_sync
-from triage.rules import Endpoint, decide, probes_for
+from triage.rules import Action, Endpoint, decide, may_move, probes_for
 
 logger = logging.getLogger(__name__)
 
@@ -280,6 +280,19 @@ def _guides_links(ticket: Ticket) -> str:
     return "\n".join(f"- {link}" for link in links)
 
 
+def placed_by_person(ticket: Ticket) -> bool:
+    """Whether a person of the desk put the ticket on its current level: an agent opened it
+    there (a linked incident, a phone ticket) or moved it there. A customer's declaration and
+    the desk's own moves do not count."""
+    event = (
+        ticket.events.filter(kind__in=(EventKind.CREATED, EventKind.TRANSFERRED, EventKind.HANDED_OFF))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return event is not None and event.actor is not None and (event.actor.is_agent or event.actor.is_superuser)
+
+
 def _apply(run: ProbeRun, results: list[Any], *, now: datetime) -> None:
     """Carry out the automatic run's decision on its ticket, if nobody moved it meanwhile."""
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("level", "category").get(pk=run.ticket_id)
@@ -292,6 +305,20 @@ def _apply(run: ProbeRun, results: list[Any], *, now: datetime) -> None:
         )
         return
     evidence = "\n".join(f"- {r.spec.label}: {r.outcome} ({r.detail_code}) {r.detail}" for r in results)
+    if not may_move(Action(run.decision), placed_by_person=placed_by_person(ticket)):
+        # Recorded for the agent, not carried out: the run stays unapplied, flagged for a person.
+        ticket_actions.add_system_note(
+            ticket,
+            body=_(
+                "Automatic triage would pass this ticket to level 2, but a person put it on level 1: it stays "
+                "there unless a person moves it. What the checks saw:"
+            )
+            + f"\n\n{evidence or _('No probe could run.')}",
+            now=now,
+        )
+        ProbeRun.objects.filter(pk=run.pk).update(needs_human=True)
+        run.needs_human = True
+        return
     if run.decision == Decision.TO_L2:
         with translation.override(customer_language(ticket)):
             message = f"{_plain_words(run, results)}\n\n{_guides_links(ticket)}"

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from services.models import Service
 from tickets.models import ACTIVE_STATUSES, Ticket
 from triage import routing
-from triage.models import GroupedTicket, Outage, OutageStatus, ProbeResult, ProbeRun, ScopeKind
+from triage.models import Decision, GroupedTicket, Outage, OutageStatus, ProbeResult, ProbeRun, ScopeKind, Trigger
 
 RUNS_SHOWN = 10
 SERVICES_SHOWN = 5
@@ -82,6 +82,9 @@ class Evidence:
     sentences: list[routing.Sentence] = field(default_factory=list)
     explanation: str = ""
     outage: Outage | None = None
+    #: The latest run's results and explanation are the desk's message in the conversation
+    #: (its move to level 2): the customer reads them there, once.
+    in_conversation: bool = False
 
 
 def evidence_for(ticket: Ticket, user: Any) -> Evidence:
@@ -96,7 +99,11 @@ def evidence_for(ticket: Ticket, user: Any) -> Evidence:
     evidence = Evidence(staff=staff, runs=runs, latest=latest, outage=outage_of(ticket))
     if latest is not None:
         evidence.sentences = [s for s in routing.summary_sentences(list(latest.results.all())) if s.text]
-        evidence.explanation = routing.explanation(latest.message_key)
+        moved = latest.decision == Decision.TO_L2 and latest.trigger == Trigger.DECLARED
+        # A move the desk did not carry out (a person had put the ticket on its level) has no
+        # explanation to give: "it has been passed to the assistance team" would be untrue.
+        evidence.explanation = routing.explanation(latest.message_key) if latest.applied or not moved else ""
+        evidence.in_conversation = moved and latest.applied
     return evidence
 
 

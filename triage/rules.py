@@ -38,6 +38,7 @@ __all__ = [
     "OutcomeSummary",
     "RoutingRule",
     "decide",
+    "may_move",
     "probes_for",
     "rules_from_dicts",
     "rules_to_dicts",
@@ -424,6 +425,16 @@ def decide(
         if rule.matches(itype, summary):
             return Decision(itype, rule.action, rule.message_key, index, evidence)
     return Decision(itype, Action.KEEP_FLAG_HUMAN, _FALLBACK_MESSAGE, None, evidence)
+
+
+def may_move(action: Action, *, placed_by_person: bool) -> bool:
+    """Whether the desk may carry out ``action`` on the ticket by itself.
+
+    A person's judgement stands: when a person (an agent opening or moving it) put the ticket on
+    its level, the checks record what they saw and tell the agent, but never move the ticket;
+    only a person moves it then. Tickets the customer declared, or monitoring opened, follow
+    the table."""
+    return action is not Action.TO_L2 or not placed_by_person
 
 
 # ---------------------------------------------------------------- which probes to run

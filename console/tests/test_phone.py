@@ -52,6 +52,16 @@ class TestIntake:
         assert call.duration_seconds == 240 and call.notes == "Cliente tranquilo."
         assert call.state == CallState.HUNG_UP
 
+    def test_what_the_agent_types_is_theirs_not_the_customers(self, client, desk):
+        client.force_login(desk.l1)
+        client.post(reverse("console:phone", args=[incident_line().pk]), form(desk))
+        first = Ticket.objects.get().messages.get()
+        assert (first.author, first.sender, first.internal) == (desk.l1, "support", False)
+        assert first.body == "Llama porque no responde al ping."
+        client.force_login(desk.lucia)
+        page = client.get(f"/manager/support/tickets/{first.ticket.number}/").content.decode()
+        assert "Llama porque no responde al ping." in page and "Lucía Martín" not in page.split("conversation", 1)[-1]
+
     def test_a_service_of_another_customer_is_refused_and_nothing_is_written(self, client, desk):
         client.force_login(desk.l1)
         response = client.post(

@@ -200,3 +200,35 @@ def test_merge_a_duplicate_from_the_workspace(client, desk, open_incident):
 def test_the_workspace_of_a_missing_ticket_is_404(client, desk):
     client.force_login(desk.l1)
     assert client.get(reverse("console:ticket", args=[424242])).status_code == 404
+
+
+def test_a_hand_off_to_commercial_reads_as_the_hand_off_it_is(client, desk, now):
+    ticket = l2_ticket(desk, now)
+    actions.hand_off_for_quote(ticket, actor=desk.l2, reason="Requiere infogerencia.", now=now)
+    transfer = actions.open_ticket(
+        organisation=desk.lucia.organisation,
+        requester=desk.lucia,
+        service=desk.server,
+        category=desk.category("server_no_ping"),
+        subject="No responde",
+        body="No responde.",
+        channel="manager",
+        actor=desk.lucia,
+        now=now,
+    )
+    actions.transfer_to_assistance(transfer, actor=desk.l1, reason="Responde al ping.", now=now)
+    client.force_login(desk.supervisor)
+    history = [e.description for e in client.get(reverse("console:ticket", args=[ticket.number])).context["events"]]
+    assert "L2 (Technical assistance) → L2 (Commercial assistance): Requiere infogerencia." in history, history
+    assert not any("L2 → L2" in line for line in history)
+    moved = [e.description for e in client.get(reverse("console:ticket", args=[transfer.number])).context["events"]]
+    assert "L1 → L2: Responde al ping." in moved, moved
+
+
+def test_the_incident_move_offers_the_types_of_the_services_product(client, desk, now):
+    ticket = l2_ticket(desk, now)  # Pedro's hosting
+    client.force_login(desk.l2)
+    offered = [
+        c.code for c in client.get(reverse("console:ticket", args=[ticket.number])).context["incident_categories"]
+    ]
+    assert sorted(offered) == ["hosting_unreachable", "incident_other"]

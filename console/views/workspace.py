@@ -46,6 +46,16 @@ def fill_placeholders(text: str, ticket: Ticket, agent: User) -> str:
     return re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", lambda match: values[match.group(1)], text)
 
 
+def _place(side: dict[str, Any], other: dict[str, Any]) -> str:
+    """Where a move left from or went to: the level, and its kind of work when the move stays on
+    the level (a hand-off to commercial reads "L2 (Technical assistance) → L2 (Commercial assistance)")."""
+    level = str(side.get("level") or "—")
+    if side.get("level") != other.get("level") or not side.get("kind"):
+        return level
+    kinds = dict(TicketKind.choices)
+    return f"{level} ({kinds.get(side['kind'], side['kind'])})"
+
+
 def describe_event(event: Any) -> str:
     """One line a person can read for an audit event."""
     data = event.data or {}
@@ -64,7 +74,7 @@ def describe_event(event: Any) -> str:
         return f"{data.get('before') or '—'} → {data.get('after') or '—'}"
     if kind in {EventKind.TRANSFERRED, EventKind.HANDED_OFF}:
         before, after = data.get("before", {}), data.get("after", {})
-        return f"{before.get('level')} → {after.get('level')}: {data.get('reason', '')}"
+        return f"{_place(before, after)} → {_place(after, before)}: {data.get('reason', '')}"
     if kind == EventKind.LINKED:
         return f"#{data.get('other')} ({data.get('link')}): {data.get('reason', '')}"
     if kind == EventKind.REOPENED:
@@ -98,6 +108,7 @@ def _workspace(
         "ticket": ticket,
         "messages_list": queries.conversation(ticket, user),
         "events": events,
+        "missed": queries.missed_on_earlier_levels(ticket),
         "links": queries.linked_tickets(ticket, user),
         "services": Service.objects.filter(organisation_id=ticket.organisation_id).order_by("reference")[:20],
         "recent": Ticket.objects.filter(organisation_id=ticket.organisation_id)
@@ -107,7 +118,12 @@ def _workspace(
         "calls": CallLog.objects.filter(ticket=ticket).select_related("line", "agent")[:10],
         "canned": CannedReply.objects.filter(level_id=ticket.level_id, active=True),
         "moves": [(move.value, MOVE_LABELS[move]) for move in moves],
-        "incident_categories": Category.objects.filter(level__code=LevelCode.L1, kind=TicketKind.INCIDENT, active=True),
+        # The incident types of the ticket's service's product only (the action refuses the others).
+        "incident_categories": [
+            category
+            for category in Category.objects.filter(level__code=LevelCode.L1, kind=TicketKind.INCIDENT, active=True)
+            if ticket.service is None or rules.incident_fits(category.code, ticket.service.product)
+        ],
         "l2_categories": Category.objects.filter(level__code=LevelCode.L2, active=True).exclude(
             kind=TicketKind.ASSISTANCE_COMMERCIAL
         ),

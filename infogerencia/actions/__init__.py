@@ -8,7 +8,14 @@ enqueues its e-mail after commit. A refused step raises ``ActionRefused`` (or a 
 stable ``code`` and an HTTP ``status``) and writes nothing.
 """
 
-from infogerencia.actions._base import local_today
+from infogerencia.actions._base import (
+    local_today,
+    may_administer,
+    may_bill,
+    may_prepare_quotes,
+    may_schedule,
+    staff_may,
+)
 from infogerencia.actions.invoicing import (
     buyer_lines,
     complete_intervention,
@@ -73,6 +80,11 @@ __all__ = [
     "intervention_duration",
     "issue_credit_note",
     "local_today",
+    "may_administer",
+    "may_bill",
+    "may_prepare_quotes",
+    "may_schedule",
+    "staff_may",
     "move_intervention",
     "record_report",
     "reject_quote",

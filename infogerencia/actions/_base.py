@@ -50,20 +50,53 @@ def _has_role(user: User | None, *roles: str) -> bool:
     return user is not None and user.is_active and (user.is_superuser or user.role in {*roles, Role.SUPERVISOR})
 
 
+def may_prepare_quotes(user: User | None) -> bool:
+    """The commercial team (and supervisors) draft, change and send quotes."""
+    return _has_role(user, Role.L2_COMMERCIAL)
+
+
+def may_bill(user: User | None) -> bool:
+    """Billing staff (and supervisors) confirm payments, refund and issue credit notes."""
+    return _has_role(user, Role.BILLING)
+
+
+def may_schedule(user: User | None) -> bool:
+    """Who may schedule a paid quote's intervention by hand."""
+    return _has_role(user, Role.L3_ADMINISTRATOR, Role.BILLING, Role.L2_COMMERCIAL)
+
+
+def may_administer(user: User | None, intervention: Intervention) -> bool:
+    """The administrator in charge of the intervention (and supervisors) move it, write its
+    operation report and mark it done."""
+    if user is None or not user.is_active:
+        return False
+    if user.is_superuser or user.role == Role.SUPERVISOR:
+        return True
+    return user.role == Role.L3_ADMINISTRATOR and intervention.administrator_id == user.pk
+
+
+def staff_may(user: User | None, intervention: Intervention | None) -> dict[str, bool]:
+    """What this person may do on a quote's page: only those forms are shown to them."""
+    return {
+        "quote": may_prepare_quotes(user),
+        "bill": may_bill(user),
+        "schedule": may_schedule(user),
+        "administer": intervention is not None and may_administer(user, intervention),
+    }
+
+
 def _require_commercial(actor: User) -> None:
-    if not _has_role(actor, Role.L2_COMMERCIAL):
+    if not may_prepare_quotes(actor):
         raise Forbidden("commercial_only", _("Only the commercial team can prepare and send quotes."))
 
 
 def _require_billing(actor: User) -> None:
-    if not _has_role(actor, Role.BILLING):
+    if not may_bill(actor):
         raise Forbidden("billing_only", _("Only billing staff can do this."))
 
 
 def _require_administrator(actor: User, intervention: Intervention) -> None:
-    if actor.is_superuser or actor.role == Role.SUPERVISOR:
-        return
-    if actor.role != Role.L3_ADMINISTRATOR or intervention.administrator_id != actor.pk:
+    if not may_administer(actor, intervention):
         raise Forbidden("administrator_only", _("Only the administrator in charge can do this."))
 
 

@@ -20,13 +20,13 @@ from infogerencia.actions._base import (
     ADMIN_TEAM,
     DEFAULT_DURATION,
     SLOT_STEP,
-    _has_role,
     _lock_quote,
     _now,
     _require_administrator,
     _require_state,
     _step,
     _text,
+    may_schedule,
 )
 from infogerencia.models import (
     Intervention,
@@ -226,7 +226,7 @@ def _schedule(quote: Quote, *, actor: User | None, now: datetime, requested_star
 def schedule_intervention(quote: Quote, *, actor: User, now: datetime | None = None) -> Intervention:
     """Schedule a paid quote's intervention by hand (when no slot could be found at payment)."""
     now = _now(now)
-    if not _has_role(actor, Role.L3_ADMINISTRATOR, Role.BILLING, Role.L2_COMMERCIAL):
+    if not may_schedule(actor):
         raise Forbidden("staff_only", _("Only support staff can do this."))
     quote = _lock_quote(quote)
     _require_state(quote, QuoteState.PAID, code="quote_not_paid", message=_("Only a paid quote is scheduled."))

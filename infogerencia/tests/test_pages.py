@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.template.loader import render_to_string
 
-from infogerencia.models import QuoteState
+from infogerencia import actions
+from infogerencia.models import Invoice, QuoteState
 
 
 class TestVisibility:
@@ -130,3 +131,41 @@ class TestStaffWorkspace:
         assert invoice.number in done_page and "quote_sent" in done_page
         home = client.get("/infogerencia/console/").content.decode()
         assert quotes["paid"].number in home
+
+
+class TestWhoSeesWhichForm:
+    def test_an_l1_technician_is_not_shown_the_l3_forms_and_a_post_is_403(self, client, desk, pipeline, morning):
+        from infogerencia.tests.test_invoices import finish
+
+        paid, done = pipeline.paid(), pipeline.paid()
+        invoice = finish(desk, done, morning)
+        forms = ("/move/", "/report/", "/credit-note/", "/refund/", "/payment/", "/schedule/")
+        client.force_login(desk.l1)
+        for quote in (paid, done):
+            page = client.get(f"/infogerencia/console/quotes/{quote.number}/").content.decode()
+            assert not [action for action in forms if f'{action}"' in page], page
+        move = {"starts_at": "2027-03-10T10:00", "reason": "Otro día"}
+        response = client.post(f"/infogerencia/console/quotes/{paid.number}/move/", move)
+        assert response.status_code == 403 and "Only the administrator in charge" in response.content.decode()
+        report = {"steps": "x", "outcome": "success", "minutes_spent": "5"}
+        report |= {f"field_{key}": "ok" for key, _label in actions.required_fields(paid.intervention)}
+        assert client.post(f"/infogerencia/console/quotes/{paid.number}/report/", report).status_code == 403
+        credit = client.post(f"/infogerencia/console/invoices/{invoice.number}/credit-note/", {"reason": "Error"})
+        assert credit.status_code == 403 and not Invoice.objects.filter(rectifies=invoice).exists()
+
+    def test_each_role_sees_the_forms_it_may_use(self, client, desk, pipeline, morning):
+        from infogerencia.tests.test_invoices import finish
+
+        paid, done = pipeline.paid(), pipeline.paid()
+        finish(desk, done, morning)
+        client.force_login(desk.l3)
+        page = client.get(f"/infogerencia/console/quotes/{paid.number}/").content.decode()
+        assert '/move/"' in page and '/report/"' in page and '/credit-note/"' not in page
+        client.force_login(desk.billing)
+        page = client.get(f"/infogerencia/console/quotes/{done.number}/").content.decode()
+        assert '/credit-note/"' in page and '/move/"' not in page
+        draft = pipeline.draft()
+        for person, shown in ((desk.l2_commercial, True), (desk.l1, False)):
+            client.force_login(person)
+            page = client.get(f"/infogerencia/console/quotes/{draft.number}/").content.decode()
+            assert ('/terms/"' in page) is shown and ('/send/"' in page) is shown

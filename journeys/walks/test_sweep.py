@@ -248,7 +248,7 @@ test_no_spanish_on_english_or_french_pages = swept_check(checks.spanish_text, en
 RAW = d.both(d.HISTORY_CODES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS)
 test_no_raw_codes = swept_check(checks.raw_codes, en=RAW, fr=RAW)
 test_no_django_defaults = swept_check(checks.django_defaults)
-test_no_level_moves_that_stay_put = swept_check(checks.no_op_moves, en=d.L2_L2, fr=d.L2_L2)
+test_no_level_moves_that_stay_put = swept_check(checks.no_op_moves)
 test_numbers_for_machines_are_not_localised = swept_check(checks.localised_numbers)
 test_no_double_periods = swept_check(checks.double_periods, en=d.DOUBLE_PERIOD)
 test_french_typography = swept_check(checks.french_spacing, fr=d.HISTORY_CODES)
@@ -269,7 +269,7 @@ def test_every_action_is_within_reach_on_a_narrow_screen(page, reader, walked): 
     assert not seen["overflow"] and not seen["out"], seen
 
 
-@pytest.mark.parametrize("reader", languages(*READERS, en=d.L3_FORMS_FOR_L1, fr=d.L3_FORMS_FOR_L1))
+@pytest.mark.parametrize("reader", languages(*READERS))
 def test_an_l1_technician_is_not_shown_l3_forms(reader, walked):  # type: ignore[no-untyped-def]
     forms = fact(walked, reader, "l1-paid-quote", "l3_forms")
     assert not any(forms.values()), forms

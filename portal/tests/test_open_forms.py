@@ -209,3 +209,24 @@ def test_guides_are_suggested_beside_the_form_without_javascript(client, desk, g
 def test_staff_cannot_use_the_customer_forms(client, desk):
     client.force_login(desk.l1)
     assert client.get(INCIDENT).status_code == 403
+
+
+def test_a_hosting_and_mail_customer_is_offered_only_the_types_of_their_products(client, desk):
+    client.force_login(desk.pedro)
+    page = client.get(INCIDENT).text
+    assert "Server does not answer ping" not in page
+    assert 'value="hosting_unreachable"' in page and 'value="mail_cannot_send"' in page
+    mail_link = client.get(f"{INCIDENT}?service={desk.mail.reference}").text
+    assert 'value="mail_cannot_send"' in mail_link and 'value="hosting_unreachable"' not in mail_link
+
+
+def test_a_type_that_does_not_fit_the_service_is_refused_on_its_field(client, desk):
+    client.force_login(desk.pedro)
+    response = client.post(
+        INCIDENT,
+        {"type": "mail_cannot_send", "service": desk.hosting.reference, "description": "Texto que se queda"},
+    )
+    assert response.status_code == 400 and Ticket.objects.count() == 0
+    errors = response.context["form"].errors
+    assert "does not concern a service like ferreteriagarcia.es" in errors["type"][0]
+    assert "Texto que se queda" in response.text

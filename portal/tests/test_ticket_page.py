@@ -53,7 +53,7 @@ def test_it_shows_linked_tickets_from_both_ends(client, desk, now):
         now=now,
     )
     incident = actions.open_incident_from(
-        question, actor=desk.l2, reason="El VPS no responde", category=desk.category("server_no_ping"), now=now
+        question, actor=desk.l2, reason="La web no responde", category=desk.category("hosting_unreachable"), now=now
     )
     client.force_login(desk.pedro)
     assert f"#{incident.number}" in client.get(url(question)).text

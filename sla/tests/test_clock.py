@@ -67,12 +67,12 @@ class TestFridayBeforeAMadridHoliday:
         # Warning at 12 h: 11 h 30 min remain → Tue 8 h, Wed 09:00 + 3 h 30 min.
         assert resumed.first_response_warn_at == madrid(2027, 5, 5, 12, 30)
 
-        # Tuesday 11:00 the VPS turns out to be down: a linked L1 incident, 24/7 from now.
+        # Tuesday 11:00 the mail server turns out to be down: a linked L1 incident, 24/7 from now.
         incident = actions.open_incident_from(
             ticket,
             actor=desk.l2,
-            reason="El servidor no responde",
-            category=desk.category("server_no_ping"),
+            reason="El servidor de correo no responde",
+            category=desk.category("mail_cannot_send"),
             now=madrid(2027, 5, 4, 11, 0),
         )
         incident = reload(incident)
@@ -276,3 +276,29 @@ class TestFirstResponse:
         ticket = reload(open_l2(desk, now))
         assert ticket.sla_clock == SlaClock.NONE
         assert ticket.sla_next_check_at is None
+
+
+class TestABreachStaysOnItsLevel:
+    def test_a_move_during_a_pause_measures_the_time_used_on_the_level_left(self, desk, open_incident):
+        ticket = open_incident(now=madrid(2027, 3, 2, 11, 0))  # L1, 24/7
+        actions.wait_for_customer(ticket, actor=desk.l1, now=madrid(2027, 3, 2, 13, 0))
+        actions.transfer_to_assistance(ticket, actor=desk.l1, reason="No es incidencia", now=madrid(2027, 3, 2, 15, 0))
+        moved = reload(ticket)
+        assert (moved.sla_policy_level, moved.sla_elapsed, moved.sla_paused_at) == (
+            "L2",
+            timedelta(0),
+            madrid(2027, 3, 2, 15, 0),
+        )
+        measured = SlaMeasurement.objects.get(ticket=ticket)
+        assert (measured.level, measured.elapsed_seconds) == ("L1", 2 * 3600)  # the pause is not counted
+
+    def test_an_l1_breach_stays_visible_after_the_move_to_l2(self, client, desk, open_incident):
+        ticket = open_incident(now=madrid(2027, 3, 2, 11, 0))  # due 17:00 Madrid
+        actions.transfer_to_assistance(ticket, actor=desk.l1, reason="No es incidencia", now=madrid(2027, 3, 2, 19, 0))
+        moved = reload(ticket)
+        assert moved.sla_policy_level == "L2" and moved.sla_state != "breached"  # L2's own promise runs
+        assert SlaMeasurement.objects.get(ticket=ticket, level="L1").outcome == Outcome.BREACHED
+        client.force_login(desk.l2)
+        page = client.get(f"/console/tickets/{ticket.number}/").content.decode()
+        assert "Target missed on L1" in page
+        assert "Target missed on L2" not in page

@@ -101,7 +101,7 @@ class TestReport:
         on_time = [m.ticket for m in SlaMeasurement.objects.filter(outcome="met")]
         time_machine.move_to(madrid(2027, 3, 10, 9, 0), tick=False)
         client.force_login(desk.supervisor)
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             page = client.get(reverse("console:sla_report")).content.decode()
         breaches = page[page.index('id="breaches"') :]
         assert f'href="{reverse("console:ticket", args=[late.number])}"' in breaches
@@ -109,9 +109,25 @@ class TestReport:
         assert not any(f">#{ticket.number}<" in breaches for ticket in on_time)
         for _ in range(3):
             self._history(desk, open_incident)
-        with django_assert_num_queries(7):  # four breaches cost what one did
+        with django_assert_num_queries(8):  # four breaches cost what one did
             page = client.get(reverse("console:sla_report")).content.decode()
         assert page[page.index('id="breaches"') :].count("<tr><td><a href=") == 4
+
+    def test_tickets_still_unanswered_past_their_due_time_are_listed_and_counted(
+        self, client, desk, open_incident, time_machine
+    ):
+        monday = madrid(2027, 3, 1, 10, 0)
+        waiting = open_incident(now=monday, subject="Nadie contesta")  # L1: due 16:00, never answered
+        answered = open_incident(now=monday)
+        actions.reply(answered, actor=desk.l1, body="Hola", now=monday + timedelta(hours=1))
+        time_machine.move_to(madrid(2027, 3, 2, 9, 0), tick=False)
+        client.force_login(desk.supervisor)
+        page = client.get(reverse("console:sla_report")).content.decode()
+        breaches = page[page.index('id="breaches"') :]
+        assert "No response was late in this period." not in breaches
+        assert f'href="{reverse("console:ticket", args=[waiting.number])}"' in breaches
+        assert f">#{answered.number}<" not in breaches
+        assert "1 ticket is still waiting for an answer past its due time" in page
 
     def test_the_page_is_for_staff_with_a_chart(self, client, desk, open_incident, time_machine):
         self._history(desk, open_incident)

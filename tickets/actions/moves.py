@@ -138,6 +138,8 @@ def open_incident_from(
         channel=ticket.channel,
         actor=actor,
         now=now,
+        written_by=actor,
+        internal=True,
     )
     TicketLink.objects.create(
         source=ticket, target=incident, kind=LinkKind.INCIDENT_OPENED, created_at=now, created_by=actor

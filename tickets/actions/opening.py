@@ -17,7 +17,7 @@ from sla import clock as sla_clock
 from sla import plans
 from sla.models import Priority
 from sla.priority import Urgency, priority_for
-from tickets import dispatch
+from tickets import dispatch, rules
 from tickets.actions._base import (
     BODY_MAX,
     SUBJECT_MAX,
@@ -51,6 +51,8 @@ def open_ticket(
     urgency: str | None = None,
     services_affected: int = 1,
     in_transaction: Callable[[], None] | None = None,
+    written_by: User | None = None,
+    internal: bool = False,
 ) -> Ticket:
     """Open a ticket for a customer, from the Manager, a direct link, the phone, e-mail, the API or monitoring.
 
@@ -62,6 +64,9 @@ def open_ticket(
     The priority, unless given, follows impact × urgency (``sla.priority``): ``urgency`` is the
     customer's answer on the incident form ("is your service completely down?"). The ticket
     keeps the customer's support plan, whose target for its level and priority sets its clock.
+    ``written_by`` is the person of the desk who wrote ``body`` for the customer (a phone call
+    taken down, an agent's reason): the first message is theirs, from support, never under the
+    customer's name; with ``internal`` it is an internal note the customer does not see.
     """
     now = _now(now)
     if actor is not None and actor.is_customer and actor.organisation_id != organisation.pk:
@@ -74,6 +79,14 @@ def open_ticket(
         raise InvalidInput("service_not_yours", _("This service does not belong to this customer."), field="service")
     if service is not None and service.is_deactivated:
         raise InvalidInput("service_inactive", _("This service is no longer active."), field="service")
+    if service is not None and actor is not None and not rules.incident_fits(category.code, service.product):
+        # A person's choice; the desk's own incidents (monitoring) name what their check saw.
+        raise InvalidInput(
+            "category_not_for_product",
+            _("This type of incident does not concern a service like %(service)s. Choose a type that fits it.")
+            % {"service": service.reference},
+            field="category",
+        )
     if not category.active:
         raise InvalidInput("category_inactive", _("This type of request is no longer offered."), field="category")
     if channel not in Channel.values:
@@ -87,6 +100,10 @@ def open_ticket(
     if urgency not in (None, "", *Urgency):
         raise InvalidInput("urgency_invalid", _("Choose how badly the service is affected."), field="urgency")
     uploads = clean_uploads(attachments)
+    if written_by is not None and not written_by.is_agent:
+        raise InvalidInput("writer_not_staff", _("Only support staff write for a customer."), field="body")
+    if internal and written_by is None:
+        raise InvalidInput("note_without_writer", _("An internal note needs its author."), field="body")
     level = level or category.level
     priority = priority or priority_for(
         category.kind,
@@ -115,14 +132,18 @@ def open_ticket(
     sla_clock.start(ticket, now)
     # The rows are built now; the transaction holds only their INSERTs and what only it knows
     # (the ticket's number, the keys of the rows inserted before).
-    sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
+    author: User | None = written_by or requester
+    if written_by is not None:
+        sender = Sender.SUPPORT
+    else:
+        sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
     message = Message(
         ticket=ticket,
-        author=requester,
+        author=author,
         sender=sender,
         body=body,
         body_html=render_markdown(body),
-        internal=False,
+        internal=internal,
         channel=channel,
         created_at=now,
     )
@@ -141,7 +162,7 @@ def open_ticket(
         ticket.number = next_value("ticket", start=TICKET_NUMBER_START)
         ticket.save(force_insert=True)
         message.save(force_insert=True)  # its ticket's key, known now, is taken from the ticket
-        _store_attachments(ticket, message, uploads, actor=requester, now=now)
+        _store_attachments(ticket, message, uploads, actor=author, now=now)
         event.data = {**data, "message_id": message.pk}
         event.save(force_insert=True)
         dispatch.pending(event.pk)

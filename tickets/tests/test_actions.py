@@ -296,6 +296,45 @@ class TestMoves:
         assert [other for _link, other in queries.linked_tickets(incident, desk.lucia)] == [question]
         assert question.links_out.get().kind == LinkKind.INCIDENT_OPENED
 
+    def test_the_agents_reason_for_the_incident_is_their_internal_note(self, desk, open_incident, now):
+        question = open_incident(category=desk.category("install_site"), subject="Instalar WordPress")
+        incident = actions.open_incident_from(
+            question, actor=desk.l2, reason="El VPS no responde.", category=desk.category("server_no_ping"), now=now
+        )
+        (first,) = incident.messages.all()
+        assert (first.author, first.sender, first.internal, first.body) == (
+            desk.l2,
+            "support",
+            True,
+            "El VPS no responde.",
+        )
+        assert not queries.conversation(incident, desk.lucia).filter(body__contains="VPS").exists()
+
+    def test_an_incident_type_must_fit_the_services_product(self, desk, open_incident, now):
+        with pytest.raises(actions.InvalidInput) as refused:
+            open_incident(
+                requester=desk.pedro, organisation=desk.pedro.organisation, actor=desk.pedro, service=desk.mail
+            )
+        assert (refused.value.code, refused.value.field) == ("category_not_for_product", "category")
+        for category in ("mail_cannot_send", "incident_other"):
+            open_incident(
+                requester=desk.pedro,
+                organisation=desk.pedro.organisation,
+                actor=desk.pedro,
+                service=desk.mail,
+                category=desk.category(category),
+            )
+        # The desk's own incidents (monitoring) name what their check saw.
+        open_incident(requester=None, organisation=desk.pedro.organisation, actor=None, service=desk.hosting)
+
+    def test_only_staff_write_a_first_message_for_a_customer(self, desk, open_incident, now):
+        with pytest.raises(actions.InvalidInput) as refused:
+            open_incident(written_by=desk.lucia)
+        assert refused.value.code == "writer_not_staff"
+        with pytest.raises(actions.InvalidInput) as refused:
+            open_incident(internal=True)
+        assert refused.value.code == "note_without_writer"
+
     def test_l2_to_l1_is_refused_from_l1_and_needs_an_incident_type(self, desk, open_incident, now):
         with pytest.raises(actions.ActionRefused):
             actions.open_incident_from(

@@ -39,7 +39,11 @@ def test_it_refuses_and_writes_nothing(desk, open_incident, now, case, code):
         keep = dup
     elif case == "other_customer":
         keep = open_incident(
-            organisation=desk.pedro.organisation, requester=desk.pedro, service=desk.hosting, actor=desk.pedro
+            organisation=desk.pedro.organisation,
+            requester=desk.pedro,
+            service=desk.hosting,
+            actor=desk.pedro,
+            category=desk.category("hosting_unreachable"),
         )
     elif case == "no_reason":
         reason = "  "

@@ -277,14 +277,20 @@ def test_the_admin_shows_the_rule_error_and_keeps_what_was_typed(desk: Any, clie
 # --- evidence shown --------------------------------------------------------------------------
 
 
-def test_the_customer_reads_plain_words_and_the_agent_the_details(desk: Any, declare: Any, smtp_port: int) -> None:
+def test_the_customer_reads_plain_words_and_the_agent_the_details(
+    desk: Any, declare: Any, smtp_port: int, django_capture_on_commit_callbacks: Any
+) -> None:
     set_endpoint(desk.mail, ports=[smtp_port], role="mail")
     ticket = declare(desk.pedro, desk.mail, "mail_cannot_send")
+    ticket.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.rerun_probes(ticket, actor=desk.l2)
     with translation.override("en"):
         customer = render_to_string("triage/ticket_evidence.html", {"ticket": ticket, "user": desk.pedro})
         agent = render_to_string("triage/ticket_evidence.html", {"ticket": ticket, "user": desk.l2})
         stranger = render_to_string("triage/ticket_evidence.html", {"ticket": ticket, "user": desk.other})
-    assert "Your mail server greets senders" in customer and "All our checks" in customer
+    assert "What our checks found" in customer and "Your mail server greets senders" in customer
+    assert "passed to the assistance team" in customer
     assert "niveles-de-soporte" in customer
     assert "ms" not in customer.replace("mail", "") and "detail" not in customer.lower()
     assert f"smtp 127.0.0.1:{smtp_port}" in agent and " ms" in agent and "<code>ok</code>" in agent
@@ -344,3 +350,78 @@ def test_the_flagged_list_shows_tickets_waiting_for_a_technician_at_a_fixed_cost
     assert all(f"#{t.number}" in page for t in tickets)
     ProbeRun.objects.filter(ticket=tickets[0]).update(needs_human=False)
     assert f"#{tickets[0].number}" not in client.get("/triage/flagged/").content.decode()
+
+
+def test_the_customer_reads_the_results_of_the_move_once_in_its_message(
+    desk: Any, declare: Any, smtp_port: int, client: Any
+) -> None:
+    set_endpoint(desk.mail, ports=[smtp_port], role="mail")
+    ticket = declare(desk.pedro, desk.mail, "mail_cannot_send")
+    assert ticket.level.code == "L2"
+    client.force_login(desk.pedro)
+    page = client.get(f"/manager/support/tickets/{ticket.number}/").content.decode()
+    assert page.count(f"127.0.0.1:{smtp_port}") == 1, page
+    assert "What our checks found" not in page  # the desk's message in the conversation says it
+
+
+def _linked_incident(desk: Any, django_capture_on_commit_callbacks: Any) -> Any:
+    """Lucía's L2 question, from which the L2 agent opens an L1 "no ping" incident."""
+    from tickets import actions as ticket_actions
+
+    question = ticket_actions.open_ticket(
+        organisation=desk.lucia.organisation,
+        requester=desk.lucia,
+        service=desk.server,
+        category=desk.category("technical_other"),
+        subject="Puertos cerrados",
+        body="No puedo entrar por SSH.",
+        channel="manager",
+        actor=desk.lucia,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = ticket_actions.open_incident_from(
+            question,
+            actor=desk.l2,
+            reason="Puertos 22/80/443 cerrados: es una incidencia.",
+            category=desk.category("server_no_ping"),
+        )
+    incident.refresh_from_db()
+    return incident
+
+
+def test_an_agents_incident_stays_on_l1_when_the_server_answers_ping(
+    desk: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with socket.socket() as listener:  # the server answers: ping (loopback) and its port
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        set_endpoint(desk.server, ports=[listener.getsockname()[1]], role="server")
+        incident = _linked_incident(desk, django_capture_on_commit_callbacks)
+    run = only_run(incident)
+    assert run.decision == Decision.TO_L2 and not run.applied and run.needs_human
+    assert incident.level.code == "L1"
+    assert not incident.events.filter(kind=EventKind.TRANSFERRED).exists()
+    note = Message.objects.get(ticket=incident, internal=True, author=None)
+    assert "a person put it on level 1" in note.body and "ping" in note.body
+    assert not Message.objects.filter(ticket=incident, internal=False, author=None).exists()  # nothing to the customer
+    with translation.override("en"):
+        customer = render_to_string("triage/ticket_evidence.html", {"ticket": incident, "user": desk.lucia})
+    assert "passed to the assistance team" not in customer
+
+
+def test_a_customers_incident_still_moves_when_the_server_answers_ping(desk: Any, declare: Any) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        set_endpoint(desk.server, ports=[listener.getsockname()[1]], role="server")
+        ticket = declare(desk.lucia, desk.server, "server_no_ping")
+    assert only_run(ticket).applied and ticket.level.code == "L2"
+
+
+def test_may_move_keeps_what_a_person_placed() -> None:
+    from triage.rules import Action, may_move
+
+    assert may_move(Action.TO_L2, placed_by_person=False)
+    assert not may_move(Action.TO_L2, placed_by_person=True)
+    assert may_move(Action.STAY_L1, placed_by_person=True)
+    assert may_move(Action.KEEP_FLAG_HUMAN, placed_by_person=True)

@@ -34,7 +34,9 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "Europe/Madrid",
         "ES",
         "Lucía Martín",
-        [("ns3012345.ip-51-75-1.eu", "dedicated", "rbx-h12", "rbx-r07", [("127.0.0.11", [22, 80, 443], "server")])],
+        # A TEST-NET-3 address (RFC 5737), never routed: nothing answers ping there, so the desk's
+        # checks of Lucía's "server does not answer ping" confirm the outage (journey 1).
+        [("ns3012345.ip-51-75-1.eu", "dedicated", "rbx-h12", "rbx-r07", [("203.0.113.11", [22, 80, 443], "server")])],
     ),
     (
         "pg2468-ovh",
@@ -86,7 +88,10 @@ CUSTOMERS: list[tuple[Any, ...]] = [
         "Europe/Madrid",
         "ES",
         "Carmen Sánchez",
-        [("carmensanchez.es", "hosting", "web-cluster-3", "", [("127.0.0.23", [80, 443], "web")])],
+        [
+            ("carmensanchez.es", "hosting", "web-cluster-3", "", [("127.0.0.23", [80, 443], "web")]),
+            ("mail.carmensanchez.es", "mail", "mx-cluster-1", "", [("127.0.0.25", [587], "mail")]),
+        ],
     ),
     (
         "cd2020-ovh",
