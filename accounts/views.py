@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -33,9 +34,12 @@ PENDING_SECONDS = 300
 def _lockout_message(lockout: security.Lockout) -> str:
     until = timezone.localtime(lockout.until)
     minutes = max(1, int((lockout.until - timezone.now()).total_seconds() + 59) // 60)
-    return _(
+    return ngettext(
         "Too many failed attempts. For your security, logging in is blocked until %(time)s "
-        "(in about %(minutes)s minutes). If you forgot your password, reset it by e-mail."
+        "(in about %(minutes)s minute). If you forgot your password, reset it by e-mail.",
+        "Too many failed attempts. For your security, logging in is blocked until %(time)s "
+        "(in about %(minutes)s minutes). If you forgot your password, reset it by e-mail.",
+        minutes,
     ) % {"time": formats.time_format(until, "H:i"), "minutes": minutes}
 
 

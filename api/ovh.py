@@ -472,7 +472,7 @@ def get_messages(request: HttpRequest, caller: Caller, ticket_id: str) -> Any:
     ticket = _ticket(caller, ticket_id)
     return [
         {
-            "body": message.body,
+            "body": message.text,
             "creationDate": _stamp(message.created_at),
             "from": _sender(message.sender),
             "messageId": message.pk,

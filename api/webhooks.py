@@ -130,7 +130,7 @@ def on_ticket_event(event_id: int) -> None:
         message = Message.objects.filter(pk=event.data.get("message_id"), internal=False).first()
         if message is None:
             return  # internal notes never leave the desk
-        data["message"] = {"id": message.pk, "sender": message.sender, "body": message.body}
+        data["message"] = {"id": message.pk, "sender": message.sender, "body": message.text}
     emit(name, key=f"ticket-event:{event.pk}", data=data, now=event.created_at)
 
 

@@ -387,9 +387,11 @@ def generate_postgres(tickets: int, messages_per_ticket: int, per_day: int, batc
     xfer_min = f"(CASE WHEN mod({n_of}, 3) = 0 AND mod({n_of} / 3, 5) = 0 THEN 30 + mod({n_of} * 7919, 571) ELSE 0 END)"
     chunk = "t.number BETWEEN %(base)s + %(first)s AND %(base)s + %(last)s"
     insert_messages = f"""
-      INSERT INTO tickets_message (ticket_id, author_id, sender, body, body_html, internal, channel, created_at)
+      INSERT INTO tickets_message (ticket_id, author_id, sender, body, body_html, body_code, body_params, internal,
+                                   channel, created_at)
       SELECT b.id, NULL, CASE WHEN mod(b.position, 2) = 0 THEN 'customer' ELSE 'support' END,
-             b.body, '<p>' || b.body || '</p>', false, 'manager', b.created_at + b.position * interval '1 minute'
+             b.body, '<p>' || b.body || '</p>', '', '{{}}'::jsonb, false, 'manager',
+             b.created_at + b.position * interval '1 minute'
       FROM (SELECT t.id, t.created_at, p.position, {body} AS body
             FROM tickets_ticket AS t CROSS JOIN generate_series(0, %(mpt)s - 1) AS p(position)
             WHERE {chunk}) AS b

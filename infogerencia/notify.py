@@ -17,6 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from infogerencia import documents
@@ -174,21 +175,30 @@ def invoice_attachment(reference: str) -> tuple[str, bytes, str]:
 
 
 def report_text(report: OperationReport) -> str:
-    """The operation report as plain text, in the active language."""
+    """The operation report as plain text, in the active language (its punctuation too: French
+    writes "Résultat : …")."""
+
+    def line(label: str, value: object) -> str:
+        return _("%(label)s: %(value)s") % {"label": label, "value": value}
+
+    def heading(label: str) -> str:
+        return _("%(label)s:") % {"label": label}
+
+    minutes = report.minutes_spent
     parts = [
-        f"{_('Outcome')}: {report.get_outcome_display()}",
-        f"{_('Time spent')}: {report.minutes_spent} min",
+        line(_("Outcome"), report.get_outcome_display()),
+        line(_("Time spent"), ngettext("%(minutes)s minute", "%(minutes)s minutes", minutes) % {"minutes": minutes}),
         "",
-        f"{_('Steps')}:",
+        heading(_("Steps")),
         report.steps,
     ]
     if report.commands:
-        parts += ["", f"{_('Commands or changes')}:", report.commands]
+        parts += ["", heading(_("Commands or changes")), report.commands]
     if report.outcome_notes:
-        parts += ["", f"{_('Notes on the outcome')}:", report.outcome_notes]
+        parts += ["", heading(_("Notes on the outcome")), report.outcome_notes]
     labels = dict(_required_labels(report))
     for key, value in report.fields.items():
-        parts += ["", f"{labels.get(key, key)}: {value}"]
+        parts += ["", line(labels.get(key, key), value)]
     return "\n".join(parts)
 
 

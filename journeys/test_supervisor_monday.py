@@ -103,7 +103,7 @@ def test_a_supervisors_monday(live_server, desk, chromium):  # type: ignore[no-u
         assert set(rows) >= {"L1", "L2"}
         assert "\t6 h\t" in rows["L1"]  # the 1–6 h promise
         transfers = page.locator("section[aria-labelledby=h-transfers] tbody").inner_text()
-        assert "03/01/2027\t1\t1\t1" in transfers  # L1→L2, L2→L1, →L3 in the week of 1 March
+        assert "01/03/2027\t1\t1\t1" in transfers  # L1→L2, L2→L1, →L3 in the week of 1 March
         scores = page.locator("section[aria-labelledby=h-scores] tbody tr").first.inner_text()
         assert scores.startswith("L1\t1\t5.00")
         backlog = page.locator("section[aria-labelledby=h-backlog] tbody").inner_text()

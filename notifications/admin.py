@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from notifications.actions import reprocess_inbound_mail, send_again
 from notifications.models import (
@@ -52,7 +53,8 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description=_("Send the selected failed deliveries again"))
     def send_failed_again(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = sum(send_again(delivery, now=timezone.now()) for delivery in queryset[:500])
-        self.message_user(request, _("%(count)s deliveries will be sent again.") % {"count": count})
+        said = ngettext("%(count)s delivery will be sent again.", "%(count)s deliveries will be sent again.", count)
+        self.message_user(request, said % {"count": count})
 
     @admin.display(description=_("event"))
     def event(self, obj: Delivery) -> str:

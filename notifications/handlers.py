@@ -81,9 +81,15 @@ def _send(event: TicketEvent, audience: str, what: Event, recipients: list[User]
     )
 
 
-def _message_body(message_id: Any) -> str:
+def _message_body(message_id: Any) -> str | dict[str, Any]:
+    """A public message as the e-mail carries it: what a person wrote, or the desk's own coded text
+    (``core.stored_text``), which the e-mail renders in its recipient's language at send time."""
     message = Message.objects.filter(pk=message_id, internal=False).first()
-    return message.body if message else ""
+    if message is None:
+        return ""
+    if message.body_code:
+        return {"code": message.body_code, "params": message.body_params}
+    return message.body
 
 
 def _dispatch(event: TicketEvent) -> None:

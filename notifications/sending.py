@@ -41,20 +41,25 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
     ticket = notification.ticket
     recipient = delivery.recipient
     staff = bool(recipient is not None and recipient.is_agent) or bool(notification.context.get("for_staff"))
+    # The recipient's language and zone now, not when the mail was queued: a person who changed
+    # their language meanwhile (or a retry hours later) reads the mail in the one they chose.
+    language, time_zone = delivery.language, delivery.time_zone
+    if recipient is not None:
+        language, time_zone = recipient.language or language, recipient.time_zone or time_zone
     context = {
         **notification.context,
         "event": notification.event,
         "ticket": ticket,
         "recipient": recipient,
         "recipient_is_staff": staff,
-        "language": delivery.language,
+        "language": language,
         "public_url": settings.PUBLIC_URL,
     }
     if ticket is not None:
         view = "console:ticket" if staff else "portal:ticket"
         context["ticket_url"] = settings.PUBLIC_URL + reverse(view, args=[ticket.number])
     folder = f"notifications/{notification.event}"
-    with translation.override(delivery.language), timezone.override(_zone(delivery.time_zone)):
+    with translation.override(language), timezone.override(_zone(time_zone)):
         context.update(registry.load_context(notification, delivery))
         subject = " ".join(render_to_string(f"{folder}/subject.txt", context).split())
         text = render_to_string(f"{folder}/body.txt", context)
@@ -67,7 +72,7 @@ def build_message(delivery: Delivery) -> EmailMultiAlternatives:
         "Auto-Submitted": notification.auto_submitted,
         # Ask Exchange and friends not to send out-of-office answers to the desk.
         "X-Auto-Response-Suppress": "All",
-        "Content-Language": delivery.language,
+        "Content-Language": language,
     }
     reply_to: list[str] = []
     if ticket is not None:

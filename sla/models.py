@@ -13,6 +13,7 @@ from typing import Any
 import holidays
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
@@ -89,6 +90,14 @@ def closures_errors(closures: Any) -> list[str]:
     return errors
 
 
+#: The guide's calendars (``levels/fixtures/guide.json``) by code: the name they were seeded with,
+#: and that name in the reader's language.
+KNOWN_CALENDARS: dict[str, tuple[str, Promise]] = {
+    "always-open": ("24 h / 365 días", _("24 h / 365 days")),
+    "madrid-business": ("Lunes a viernes 09:00–18:00 (Madrid)", _("Monday to Friday 09:00–18:00 (Madrid)")),
+}
+
+
 class BusinessCalendar(models.Model):
     """When a level is open: weekly windows in a time zone, minus public holidays and closures.
 
@@ -118,6 +127,15 @@ class BusinessCalendar(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the guide's own calendars, while they keep the name
+        they were seeded with, by their code; any other, as an administrator named it."""
+        known = KNOWN_CALENDARS.get(self.code)
+        if known is not None and self.name == known[0]:
+            return str(known[1])
         return self.name
 
     def clean(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import SupervisorsManage
 from sla.models import BusinessCalendar, SlaPolicy
@@ -15,8 +16,12 @@ from tickets.models import SlaMeasurement
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(SupervisorsManage, admin.ModelAdmin):
-    list_display = ["code", "name", "time_zone", "always_open", "country", "subdivision", "updated_at"]
+    list_display = ["display_name", "code", "time_zone", "always_open", "country", "subdivision", "updated_at"]
     readonly_fields = ["updated_at"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def display_name(self, obj: BusinessCalendar) -> str:
+        return obj.display_name
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Validated by the model's clean() in the admin form; the action recomputes due times.

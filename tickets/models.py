@@ -15,9 +15,11 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
+from core.stored_text import render_or
 from levels.models import Category, SupportLevel, Team, TicketKind
 from services.models import Service
 from sla.models import Outcome, Priority, SlaClock, SlaState
+from tickets.markdown import render_markdown
 
 
 class Status(models.TextChoices):
@@ -235,6 +237,11 @@ class Message(models.Model):
     sender = models.CharField(_("from"), max_length=10, choices=Sender.choices)
     body = models.TextField(_("message"))
     body_html = models.TextField(_("message (rendered)"), editable=False)
+    # What the desk itself writes (automatic triage, monitoring) is stored as a code with
+    # parameters and rendered in the reader's language (``core.stored_text``); ``body`` then keeps
+    # the sentence in the desk's language, for search and for readers of the raw row.
+    body_code = models.CharField(_("text code"), max_length=80, blank=True, default="")
+    body_params = models.JSONField(_("text parameters"), default=dict, blank=True)
     internal = models.BooleanField(_("internal note"), default=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.MANAGER)
     created_at = models.DateTimeField(_("sent"))
@@ -247,6 +254,19 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket.number} {self.sender} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's (active) language: the desk's coded text rendered now, or
+        what its author wrote."""
+        return render_or(self.body_code, self.body_params, self.body)
+
+    @property
+    def html(self) -> str:
+        """``text`` as HTML (Markdown rendered, escaped)."""
+        if not self.body_code:
+            return self.body_html
+        return render_markdown(self.text)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -167,6 +167,8 @@ CUSTOMER_ID_SUFFIX = env_str("TIERDESK_CUSTOMER_ID_SUFFIX", "ovh")
 LANGUAGE_CODE = "es"
 LANGUAGES = [("es", _("Spanish")), ("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day first on a 24-hour clock (core/formats/en); Spanish and French keep Django's.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = env_str("TIERDESK_TIME_ZONE", "Europe/Madrid")
 USE_I18N = True
 USE_TZ = True

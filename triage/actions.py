@@ -19,13 +19,14 @@ from accounts.models import Role, User
 from core import replay
 from core.outbox import enqueue_on_commit
 from core.signing import VerifiedSignature
+from core.stored_text import coded
 from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
 from tickets import actions as ticket_actions
 from tickets.actions import works_on
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
 from tickets.models import ACTIVE_STATUSES, Channel, EventKind, Ticket
-from triage import routing
+from triage import routing, texts
 from triage.models import (
     Decision,
     GroupedTicket,
@@ -265,21 +266,6 @@ def execute_run(run_id: int, *, now: datetime | None = None) -> str:
     return run.decision
 
 
-def _plain_words(run: ProbeRun, results: list[Any]) -> str:
-    lines = [routing.explanation(run.message_key), ""]
-    lines += [f"- {text}" for text in (routing.customer_sentence(r) for r in results) if text]
-    return "\n".join(lines).strip()
-
-
-def _guides_links(ticket: Ticket) -> str:
-    base = settings.PUBLIC_URL
-    links = [_("[The support levels, explained](%(url)s)") % {"url": f"{base}{routing.GUIDES_PATH}"}]
-    slug = ticket.category.guide_slug if ticket.category else ""
-    if slug and slug != "niveles-de-soporte":
-        links.append(_("[A guide for this kind of problem](%(url)s)") % {"url": f"{base}/guides/{slug}/"})
-    return "\n".join(f"- {link}" for link in links)
-
-
 def placed_by_person(ticket: Ticket) -> bool:
     """Whether a person of the desk put the ticket on its current level: an agent opened it
     there (a linked incident, a phone ticket) or moved it there. A customer's declaration and
@@ -297,49 +283,39 @@ def _apply(run: ProbeRun, results: list[Any], *, now: datetime) -> None:
     """Carry out the automatic run's decision on its ticket, if nobody moved it meanwhile."""
     ticket = Ticket.objects.select_for_update(of=("self",)).select_related("level", "category").get(pk=run.ticket_id)
     if ticket.status not in ACTIVE_STATUSES or ticket.level.code != LevelCode.L1:
-        ticket_actions.add_system_note(
-            ticket,
-            body=_("Automatic triage decided “%(decision)s” but did not act: the ticket changed meanwhile.")
-            % {"decision": Decision(run.decision).label},
-            now=now,
-        )
+        ticket_actions.add_system_note(ticket, body=coded("triage.not_applied", decision=run.decision), now=now)
         return
-    evidence = "\n".join(f"- {r.spec.label}: {r.outcome} ({r.detail_code}) {r.detail}" for r in results)
+    evidence = [texts.result_params(r) for r in results]
     if not may_move(Action(run.decision), placed_by_person=placed_by_person(ticket)):
         # Recorded for the agent, not carried out: the run stays unapplied, flagged for a person.
-        ticket_actions.add_system_note(
-            ticket,
-            body=_(
-                "Automatic triage would pass this ticket to level 2, but a person put it on level 1: it stays "
-                "there unless a person moves it. What the checks saw:"
-            )
-            + f"\n\n{evidence or _('No probe could run.')}",
-            now=now,
-        )
+        ticket_actions.add_system_note(ticket, body=coded("triage.kept_by_person", results=evidence), now=now)
         ProbeRun.objects.filter(pk=run.pk).update(needs_human=True)
         run.needs_human = True
         return
     if run.decision == Decision.TO_L2:
-        with translation.override(customer_language(ticket)):
-            message = f"{_plain_words(run, results)}\n\n{_guides_links(ticket)}"
-        with translation.override(settings.LANGUAGE_CODE):
-            reason = _("Automatic triage: %(why)s") % {"why": routing.explanation(run.message_key)}
+        message = coded(
+            "triage.to_assistance_message",
+            message_key=run.message_key,
+            results=evidence,
+            guide_slug=ticket.category.guide_slug if ticket.category else "",
+        )
         ticket_actions.transfer_to_assistance(
             ticket,
             actor=None,
-            reason=reason,
+            reason=coded("triage.automatic_reason", message_key=run.message_key),
             customer_message=message,
             rule=f"triage:{run.message_key}",
             now=now,
         )
     else:
-        body = _("Automatic triage: %(decision)s. %(why)s") % {
-            "decision": Decision(run.decision).label,
-            "why": routing.explanation(run.message_key),
-        }
-        if run.needs_human:
-            body = _("A technician is needed. %(body)s") % {"body": body}
-        ticket_actions.add_system_note(ticket, body=f"{body}\n\n{evidence or _('No probe could run.')}", now=now)
+        note = coded(
+            "triage.decision_note",
+            decision=run.decision,
+            message_key=run.message_key,
+            needs_human=run.needs_human,
+            results=evidence,
+        )
+        ticket_actions.add_system_note(ticket, body=note, now=now)
     ProbeRun.objects.filter(pk=run.pk).update(applied=True)
     run.applied = True
 
@@ -362,11 +338,7 @@ def override_decision(
         raise ActionRefused("ticket_not_active", gettext_lazy("This ticket is already resolved or closed."))
     if decision == Decision.TO_L2:
         if ticket.level.code == LevelCode.L1:
-            with translation.override(customer_language(ticket)):
-                message = "{}\n\n{}".format(
-                    _("A technician looked at the checks of your incident and passed it to the assistance team."),
-                    _guides_links(ticket),
-                )
+            message = coded("triage.override_message", guide_slug=ticket.category.guide_slug if ticket.category else "")
             ticket_actions.transfer_to_assistance(
                 ticket, actor=actor, reason=reason, customer_message=message, rule="triage_override", now=now
             )
@@ -378,12 +350,7 @@ def override_decision(
     ticket_actions.add_note(
         ticket,
         actor=actor,
-        body=_("Triage decision overridden: %(before)s → %(after)s. Reason: %(reason)s")
-        % {
-            "before": Decision(run.effective_decision).label if run.effective_decision else "—",
-            "after": Decision(decision).label,
-            "reason": reason,
-        },
+        body=coded("triage.overridden", before=run.effective_decision or "", after=decision, reason=reason),
         now=now,
     )
     run.overridden_by = actor
@@ -526,8 +493,7 @@ def _incident_for(service: Service, payload: AlertPayload, *, now: datetime) -> 
     if existing is not None:
         ticket_actions.add_system_note(
             existing,
-            body=_("Monitoring also reports the check %(check)s failing (alert %(id)s).")
-            % {"check": payload.check, "id": payload.alert_id},
+            body=coded("triage.monitoring_also_failing", check=payload.check, id=payload.alert_id),
             now=now,
         )
         return existing
@@ -536,10 +502,12 @@ def _incident_for(service: Service, payload: AlertPayload, *, now: datetime) -> 
             "check": payload.check,
             "service": service.reference,
         }
-        body = _(
-            "Our monitoring reports that the %(check)s check of your service %(service)s fails since "
-            "%(time)s. Our incident team is on it; you do not need to declare it."
-        ) % {"check": payload.check, "service": service.reference, "time": payload.time.strftime("%Y-%m-%d %H:%M UTC")}
+    body = coded(
+        "triage.monitoring_fails",
+        check=payload.check,
+        service=service.reference,
+        time=payload.time.strftime("%Y-%m-%d %H:%M UTC"),
+    )
     return ticket_actions.open_ticket(
         organisation=service.organisation,
         requester=None,
@@ -573,19 +541,12 @@ def _recovery(service: Service, payload: AlertPayload, *, now: datetime) -> Aler
     in_open_outage = GroupedTicket.objects.filter(ticket=ticket, outage__status=OutageStatus.OPEN).exists()
     if still_failing or in_open_outage:
         # The outage's closing message (or the last recovery) tells the customer once.
-        ticket_actions.add_system_note(
-            ticket, body=_("Monitoring reports the check %(check)s recovered.") % {"check": payload.check}, now=now
-        )
+        ticket_actions.add_system_note(ticket, body=coded("triage.monitoring_recovered", check=payload.check), now=now)
         return AlertOutcome("resolved", alert, ticket, outage)
-    with translation.override(customer_language(ticket)):
-        message = _(
-            "Our monitoring reports that your service %(service)s works again. We consider the incident "
-            "resolved; reply to this message if the problem continues."
-        ) % {"service": service.reference}
     ticket_actions.resolve_by_desk(
         ticket,
-        reason=f"monitoring recovery of {payload.check} (alert {payload.alert_id})"[:REASON_MAX],
-        customer_message=message,
+        reason=coded("triage.monitoring_recovery_reason", check=payload.check, id=payload.alert_id),
+        customer_message=coded("triage.monitoring_works_again", service=service.reference),
         now=now,
     )
     return AlertOutcome("resolved", alert, ticket, outage)

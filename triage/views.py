@@ -13,6 +13,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -158,7 +159,10 @@ def outage_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(error.message))
                 status = error.status
             else:
-                messages.success(request, _("Outage closed; %(n)s tickets resolved.") % {"n": count})
+                said = ngettext(
+                    "Outage closed; %(n)s ticket resolved.", "Outage closed; %(n)s tickets resolved.", count
+                )
+                messages.success(request, said % {"n": count})
                 return redirect("triage:outage", pk=outage.pk)
         else:
             status = 400

@@ -95,7 +95,7 @@ def message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
         "id": message.pk,
         "sender": message.sender,
         "author": message.author.get_full_name() or message.author.username if message.author else None,
-        "body": message.body,
+        "body": message.text,
         "internal": message.internal,
         "created_at": message.created_at,
         "attachments": [attachment_out(ticket, a) for a in message.attachments.all()],

@@ -175,3 +175,10 @@ def test_the_queue_costs_the_same_with_1_or_30_tickets(client, desk, open_incide
     with_thirty = _queries_for(client, url, params)
     assert with_one == with_thirty
     assert with_one <= 10
+
+
+def test_claiming_one_ticket_says_one_ticket(client, desk, open_incident):
+    ticket = open_incident()
+    client.force_login(desk.l1)
+    response = client.post(reverse("console:bulk"), {"action": "claim", "tickets": [ticket.number]}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["1 ticket updated."]

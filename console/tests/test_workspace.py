@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from console.models import CannedReply
+from core.stored_text import coded
 from tickets import actions
 from tickets.models import EventKind, LinkKind, Status, Ticket, TicketLink
 
@@ -41,8 +42,8 @@ def test_it_shows_conversation_notes_history_services_and_links(client, desk, op
     assert desk.server.reference in text
     assert f"#{other.number}" in text  # recent tickets of the customer
     assert [value for value, _label in response.context["moves"]] == ["not_an_incident", "needs_intervention"]
-    assert "No es una incidencia → Nivel 2" in text
-    assert "Es una incidencia → abrir incidencia de Nivel 1" not in text  # the rules forbid it on L1
+    assert "Not an incident → Level 2" in text
+    assert "It is an incident → open a Level 1 incident" not in text  # the rules forbid it on L1
 
 
 def test_an_agent_of_another_level_is_offered_no_moves(client, desk, open_incident):
@@ -232,3 +233,35 @@ def test_the_incident_move_offers_the_types_of_the_services_product(client, desk
         c.code for c in client.get(reverse("console:ticket", args=[ticket.number])).context["incident_categories"]
     ]
     assert sorted(offered) == ["hosting_unreachable", "incident_other"]
+def test_the_history_and_the_guides_moves_read_in_the_agents_language(client, desk, open_incident):
+    """The history names the channel and the type of request, and the moves are named, in the
+    reader's language: the guide's Spanish names only for Spanish readers."""
+    ticket = open_incident()
+    expected = {
+        "es": ("No es una incidencia → Nivel 2", "Requiere infogerencia → presupuesto", "por Manager"),
+        "en": ("Not an incident → Level 2", "Needs managed services → quote", "via Manager"),
+        "fr": ("Pas un incident → Niveau 2", "Demande de l'infogérance → devis", "via Manager"),
+    }
+    for language, (not_an_incident, intervention, channel) in expected.items():
+        type(desk.l1).objects.filter(pk=desk.l1.pk).update(language=language)
+        client.force_login(desk.l1)
+        response = client.get(reverse("console:ticket", args=[ticket.number]))
+        opened = response.context["events"][0].description
+        assert channel in opened and desk.category("server_no_ping").name_in(language) in opened
+        assert "server_no_ping" not in opened and " manager " not in opened
+        labels = [str(label) for _value, label in response.context["moves"]]
+        assert labels == [not_an_incident, intervention]
+        assert not_an_incident in response.text
+
+
+def test_a_desk_reason_in_the_history_reads_in_the_agents_language(client, desk, open_incident):
+    ticket = open_incident()
+    actions.transfer_to_assistance(
+        ticket, actor=None, reason=coded("triage.automatic_reason", message_key="ping_answers_configuration")
+    )
+    for language, start in {"es": "L1 → L2: Clasificación automática", "fr": "L1 → L2 : Tri automatique"}.items():
+        type(desk.l2).objects.filter(pk=desk.l2.pk).update(language=language)
+        client.force_login(desk.l2)
+        response = client.get(reverse("console:ticket", args=[ticket.number]))
+        moved = [e.description for e in response.context["events"] if e.kind == EventKind.TRANSFERRED]
+        assert moved[0].startswith(start), moved

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -115,5 +116,5 @@ def bulk(request: HttpRequest) -> HttpResponse:
         else:
             done += 1
     if done:
-        messages.success(request, _("%(n)s tickets updated.") % {"n": done})
+        messages.success(request, ngettext("%(n)s ticket updated.", "%(n)s tickets updated.", done) % {"n": done})
     return redirect(back)

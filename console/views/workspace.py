@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -20,17 +21,29 @@ from automations import history as automation_history
 from console import queries as console_queries
 from console.models import PLACEHOLDERS, CallLog, CannedReply
 from console.views._base import _user
+from core import stored_text
 from core.permissions import staff_required
 from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
 from tickets import actions, queries, rules
 from tickets.errors import ActionRefused, InvalidInput
-from tickets.models import ACTIVE_STATUSES, Attachment, EventKind, Priority, Status, Ticket
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Channel,
+    EventKind,
+    LinkKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketLink,
+)
 
+#: The guide's moves by their names (in Spanish, the guide's own words).
 MOVE_LABELS = {
-    rules.Move.NOT_AN_INCIDENT: "No es una incidencia → Nivel 2",
-    rules.Move.IS_AN_INCIDENT: "Es una incidencia → abrir incidencia de Nivel 1",
-    rules.Move.NEEDS_INTERVENTION: "Requiere infogerencia → presupuesto",
+    rules.Move.NOT_AN_INCIDENT: gettext_lazy("Not an incident → Level 2"),
+    rules.Move.IS_AN_INCIDENT: gettext_lazy("It is an incident → open a Level 1 incident"),
+    rules.Move.NEEDS_INTERVENTION: gettext_lazy("Needs managed services → quote"),
 }
 
 
@@ -56,15 +69,19 @@ def _place(side: dict[str, Any], other: dict[str, Any]) -> str:
     return f"{level} ({kinds.get(side['kind'], side['kind'])})"
 
 
-def describe_event(event: Any) -> str:
-    """One line a person can read for an audit event."""
+def describe_event(event: Any, *, categories: dict[str, str] | None = None, opened_from: bool = False) -> str:
+    """One line a person can read for an audit event, in their language: choices by their label,
+    the type of request by its name (``categories``: code → name), the desk's own reasons rendered
+    now (``core.stored_text``), a person's as they typed it. ``opened_from``: this ticket is the
+    incident a linked ticket opened."""
     data = event.data or {}
     kind = event.kind
     if kind == EventKind.CREATED:
+        category = data.get("category")
         return _("Opened on %(level)s via %(channel)s (%(category)s)") % {
             "level": data.get("level"),
-            "channel": data.get("channel"),
-            "category": data.get("category"),
+            "channel": dict(Channel.choices).get(data.get("channel", ""), data.get("channel")),
+            "category": (categories or {}).get(category, category) if category else "—",
         }
     if kind == EventKind.STATUS:
         before, after = data.get("before", ""), data.get("after", "")
@@ -74,15 +91,29 @@ def describe_event(event: Any) -> str:
         return f"{data.get('before') or '—'} → {data.get('after') or '—'}"
     if kind in {EventKind.TRANSFERRED, EventKind.HANDED_OFF}:
         before, after = data.get("before", {}), data.get("after", {})
-        return f"{_place(before, after)} → {_place(after, before)}: {data.get('reason', '')}"
+        return _("%(before)s → %(after)s: %(reason)s") % {
+            "before": _place(before, after),
+            "after": _place(after, before),
+            "reason": stored_text.render(data.get("reason", "")),
+        }
     if kind == EventKind.LINKED:
-        return f"#{data.get('other')} ({data.get('link')}): {data.get('reason', '')}"
+        values = {"number": data.get("other"), "reason": stored_text.render(data.get("reason", ""))}
+        if data.get("link") == LinkKind.INCIDENT_OPENED:
+            if opened_from:
+                return _("Incident opened from ticket #%(number)s: %(reason)s") % values
+            return _("Incident #%(number)s opened from this ticket: %(reason)s") % values
+        values["link"] = dict(LinkKind.choices).get(data.get("link", ""), data.get("link"))
+        return _("#%(number)s (%(link)s): %(reason)s") % values
     if kind == EventKind.REOPENED:
-        return str(data.get("reason", ""))
+        return stored_text.render(data.get("reason", ""))
     if kind == EventKind.PRIORITY:
         labels = dict(Priority.choices)
         before, after = data.get("before", ""), data.get("after", "")
-        return f"{labels.get(before, before)} → {labels.get(after, after)}: {data.get('reason', '')}"
+        return _("%(before)s → %(after)s: %(reason)s") % {
+            "before": labels.get(before, before),
+            "after": labels.get(after, after),
+            "reason": stored_text.render(data.get("reason", "")),
+        }
     if kind == EventKind.AUTOMATION:
         return automation_history.describe_event(data)
     if kind == EventKind.SCORED:
@@ -100,8 +131,10 @@ def _workspace(
 ) -> HttpResponse:
     user = _user(request)
     events = list(queries.history(ticket))
+    categories = {category.code: category.name for category in Category.objects.all()}
+    opened_from = TicketLink.objects.filter(target=ticket, kind=LinkKind.INCIDENT_OPENED).exists()
     for event in events:
-        event.description = describe_event(event)  # type: ignore[attr-defined]
+        event.description = describe_event(event, categories=categories, opened_from=opened_from)  # type: ignore[attr-defined]
     can_work = actions.works_on(user, ticket.level.code)
     moves = rules.allowed_moves(level=ticket.level.code, status=ticket.status, kind=ticket.kind) if can_work else []
     context = {

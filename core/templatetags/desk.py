@@ -7,6 +7,8 @@ from datetime import timedelta
 from django import template
 from django.utils.formats import number_format
 
+from core.stored_text import render
+
 register = template.Library()
 
 
@@ -21,3 +23,10 @@ def hours(value: timedelta | float | None) -> str:
     if amount == int(amount):
         return f"{int(amount)} h"
     return f"{number_format(round(amount, 1), decimal_pos=1)} h"
+
+
+@register.filter
+def rendered(value: object) -> str:
+    """Text the desk stored as a code with parameters (``core.stored_text``), in the reader's
+    language; text stored before codes, as it was written."""
+    return render(value)

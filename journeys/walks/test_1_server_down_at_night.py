@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
-from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import (
     DOWN,
@@ -150,7 +149,7 @@ DEADLINE = {
 }
 
 
-@pytest.mark.parametrize("reader", languages(en=d.US_DATES))
+@pytest.mark.parametrize("reader", languages())
 def test_the_deadline_reads_as_the_reader_writes_dates(reader, walked):  # type: ignore[no-untyped-def]
     assert re.match(DEADLINE[reader], fact(walked, reader, "ticket", "due")), fact(walked, reader, "ticket", "due")
 
@@ -185,29 +184,21 @@ def test_the_focus_ring_stands_out(reader, walked):  # type: ignore[no-untyped-d
         assert ring["best"] >= 3, f"{where}: {ring}"
 
 
-@pytest.mark.parametrize("reader", languages(es=d.ONE_TICKETS, en=d.ONE_TICKETS, fr=d.ONE_TICKETS))
+@pytest.mark.parametrize("reader", languages())
 def test_claiming_one_ticket_says_one_ticket(reader, walked):  # type: ignore[no-untyped-def]
     message = fact(walked, reader, "claimed", "message")
     assert not re.match(r"1 tickets\b", message), message
 
 
-@pytest.mark.parametrize("reader", languages(es=d.HISTORY_CODES, en=d.HISTORY_CODES, fr=d.HISTORY_CODES))
+@pytest.mark.parametrize("reader", languages())
 def test_the_history_names_the_channel_and_type_in_the_readers_language(reader, walked):  # type: ignore[no-untyped-def]
     opened = fact(walked, reader, "resolved", "history")[0]
     assert " manager " not in opened and "server_no_ping" not in opened, opened
 
 
-RAW = d.both(d.HISTORY_CODES, d.PROBE_DETAIL_CODES)
-test_no_raw_codes = on_every_screen(JOURNEY, walk, checks.raw_codes, es=RAW, en=RAW, fr=RAW)
-test_every_text_in_the_readers_language = on_every_screen(
-    JOURNEY,
-    walk,
-    checks.other_language_words,
-    es=d.both(d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-    en=d.both(d.MOVE_NAMES, d.TRIAGE_STORED),
-    fr=d.both(d.MOVE_NAMES, d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-)
-test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr", fr=d.FRENCH_COLONS_STORED)
-test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods, en=d.DOUBLE_PERIOD)
+test_no_raw_codes = on_every_screen(JOURNEY, walk, checks.raw_codes)
+test_every_text_in_the_readers_language = on_every_screen(JOURNEY, walk, checks.other_language_words)
+test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr")
+test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods)
 test_no_serious_accessibility_violations = on_every_screen(JOURNEY, walk, checks.serious_axe)
 test_no_django_defaults = on_every_screen(JOURNEY, walk, checks.django_defaults)

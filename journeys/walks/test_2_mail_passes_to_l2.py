@@ -17,7 +17,6 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 
-from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import (
     LANGUAGES,
@@ -136,18 +135,9 @@ def test_the_customer_reads_the_check_results_once(reader, walked):  # type: ign
     assert len(greets) == 1, greets
 
 
-test_no_raw_codes = on_every_screen(
-    JOURNEY, walk, checks.raw_codes, es=d.HISTORY_CODES, en=d.HISTORY_CODES, fr=d.HISTORY_CODES
-)
-test_every_text_in_the_readers_language = on_every_screen(
-    JOURNEY,
-    walk,
-    checks.other_language_words,
-    es=d.both(d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-    en=d.both(d.MOVE_NAMES, d.TRIAGE_STORED),
-    fr=d.both(d.MOVE_NAMES, d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-)
-test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr", fr=d.FRENCH_COLONS_STORED)
+test_no_raw_codes = on_every_screen(JOURNEY, walk, checks.raw_codes)
+test_every_text_in_the_readers_language = on_every_screen(JOURNEY, walk, checks.other_language_words)
+test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr")
 test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods)
 test_no_serious_accessibility_violations = on_every_screen(JOURNEY, walk, checks.serious_axe)
 test_no_django_defaults = on_every_screen(JOURNEY, walk, checks.django_defaults)

@@ -18,7 +18,6 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import LANGUAGES, Walk, languages, load_demo, madrid, on_every_screen
 
@@ -147,21 +146,10 @@ def test_each_linked_ticket_says_which_way_it_links(reader, walked):  # type: ig
     assert label(on_question) != label(on_incident), (on_question, on_incident)
 
 
-test_no_raw_codes = on_every_screen(
-    JOURNEY, walk, checks.raw_codes, es=d.HISTORY_CODES, en=d.HISTORY_CODES, fr=d.HISTORY_CODES
-)
-test_every_text_in_the_readers_language = on_every_screen(
-    JOURNEY,
-    walk,
-    checks.other_language_words,
-    es=d.both(d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-    en=d.both(d.MOVE_NAMES, d.TRIAGE_STORED),
-    fr=d.both(d.MOVE_NAMES, d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-)
-test_french_typography = on_every_screen(
-    JOURNEY, walk, checks.french_spacing, "fr", fr=d.both(d.FRENCH_COLONS_STORED, d.HISTORY_CODES)
-)
-test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods, en=d.DOUBLE_PERIOD)
+test_no_raw_codes = on_every_screen(JOURNEY, walk, checks.raw_codes)
+test_every_text_in_the_readers_language = on_every_screen(JOURNEY, walk, checks.other_language_words)
+test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr")
+test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods)
 test_no_serious_accessibility_violations = on_every_screen(JOURNEY, walk, checks.serious_axe)
 test_no_django_defaults = on_every_screen(JOURNEY, walk, checks.django_defaults)
 test_no_level_moves_that_stay_put = on_every_screen(JOURNEY, walk, checks.no_op_moves)

@@ -235,23 +235,9 @@ def test_mail_subjects_are_plain_text(reader, walked):  # type: ignore[no-untype
     assert not [s for s in subjects if re.search(r"&(quot|gt|lt|amp|#\d+);", s)], subjects
 
 
-test_no_raw_codes = on_every_screen(
-    JOURNEY,
-    walk,
-    checks.raw_codes,
-    es=d.both(d.HISTORY_CODES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS),
-    en=d.both(d.HISTORY_CODES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS),
-    fr=d.both(d.HISTORY_CODES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS),
-)
-test_every_text_in_the_readers_language = on_every_screen(
-    JOURNEY,
-    walk,
-    checks.other_language_words,
-    es=d.both(d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS, d.HISTORY_CODES),
-    en=d.MOVE_NAMES,
-    fr=d.both(d.MOVE_NAMES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS, d.HISTORY_CODES),
-)
-test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr", fr=d.FRENCH_COLONS_MAIL)
+test_no_raw_codes = on_every_screen(JOURNEY, walk, checks.raw_codes)
+test_every_text_in_the_readers_language = on_every_screen(JOURNEY, walk, checks.other_language_words)
+test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr")
 test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods)
 test_no_serious_accessibility_violations = on_every_screen(JOURNEY, walk, checks.serious_axe)
 test_no_django_defaults = on_every_screen(JOURNEY, walk, checks.django_defaults)

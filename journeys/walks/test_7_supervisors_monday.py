@@ -76,7 +76,7 @@ def walk(w: Walk) -> None:
         marta.wait_for_url("**/admin/")
         w.step(marta, "admin")
         marta.click("a[href='/admin/sla/businesscalendar/']")
-        marta.click("#result_list a:text-is('madrid-business')")
+        marta.click("#result_list tr:has(td:text-is('madrid-business')) th a")
         marta.fill("#id_closures", '["2027-03-09"]')
         marta.click("input[name=_save]")
         marta.wait_for_url("**/admin/sla/businesscalendar/")

@@ -11,9 +11,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from core.stored_text import coded
 from notifications import addressing
 from notifications.actions import notify, set_preference
 from notifications.models import Delivery, DeliveryStatus, Notification
+from notifications.sending import build_message
 from tickets import actions
 from tickets.models import Ticket, TicketEvent
 from tickets.tasks import dispatch_event
@@ -74,6 +76,33 @@ class TestTicketEvents:
         assert "Su servidor responde: lo pasamos a Asistencia." in message.body
         assert "L1" in message.body and "L2" in message.body
         assert "El servidor responde al ping" not in message.body  # the internal reason stays inside
+
+    def test_the_desks_own_message_is_mailed_in_the_customers_language(self, desk, open_incident, now):
+        """Automatic triage's message is stored as a code: the e-mail words it in the recipient's
+        language when it is sent, not in the language of whoever set it off."""
+        type(desk.lucia).objects.filter(pk=desk.lucia.pk).update(language="fr")
+        ticket = open_incident(category=desk.category("mail_cannot_send"), service=desk.server)
+        mail.outbox.clear()
+        actions.transfer_to_assistance(
+            ticket,
+            actor=None,
+            reason=coded("triage.automatic_reason", message_key="all_checks_pass"),
+            customer_message=coded("triage.to_assistance_message", message_key="all_checks_pass", results=[]),
+            now=now,
+        )
+        [message] = mails_to(desk.lucia.email)
+        assert "Toutes nos vérifications du service réussissent" in message.body
+        assert "triage" not in message.body and "all_checks_pass" not in message.body
+
+    def test_a_mail_is_written_in_the_language_its_recipient_reads_when_it_is_sent(self, desk, open_incident):
+        ticket = open_incident()
+        delivery = Delivery.objects.get(address=desk.lucia.email)
+        assert delivery.language == "en"
+        type(desk.lucia).objects.filter(pk=desk.lucia.pk).update(language="fr")
+        delivery.refresh_from_db()
+        message = build_message(delivery)
+        assert message.extra_headers["Content-Language"] == "fr"
+        assert str(ticket.number) in message.body and "Open the ticket" not in message.body
 
     def test_an_incident_opened_from_an_assistance_ticket_is_one_mail_with_both_numbers(self, desk, now):
         question = actions.open_ticket(

@@ -13,10 +13,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from core import stored_text
 from levels.models import Category, LevelCode, SupportLevel, Team
 from sla import clock as sla_clock
 from tickets import acting, dispatch
@@ -152,6 +153,14 @@ def _reason(reason: str) -> str:
     return _text(reason, field="reason", code="reason_required", message=_("Give a reason."), maximum=2000)
 
 
+def _stored_reason(reason: str | dict[str, Any]) -> str | dict[str, Any]:
+    """A person's reason, cleaned, or the desk's own as a coded text (``core.stored_text``), kept
+    as a code with parameters and rendered in each reader's language."""
+    if stored_text.is_coded(reason):
+        return reason  # type: ignore[return-value]
+    return _reason(reason)  # type: ignore[arg-type]
+
+
 def _set_status(ticket: Ticket, new: Status, *, actor: User | None, now: datetime, **data: Any) -> None:
     old = ticket.status
     if old == new:
@@ -252,13 +261,23 @@ def _add_message(
     now: datetime,
     uploads: Sequence[CleanUpload] = (),
     body_html: str | None = None,
+    coded: dict[str, Any] | None = None,
 ) -> Message:
+    """A message; ``coded`` (``core.stored_text.coded``) for the desk's own words, which are then
+    rendered in each reader's language, ``body`` keeping them in the desk's language."""
+    code, params = "", {}
+    if coded is not None:
+        code, params = coded["code"], coded["params"]
+        with translation.override(settings.LANGUAGE_CODE):
+            body = stored_text.render(coded)
     message = Message.objects.create(
         ticket=ticket,
         author=author,
         sender=sender,
         body=body,
         body_html=render_markdown(body) if body_html is None else body_html,
+        body_code=code,
+        body_params=params,
         internal=internal,
         channel=channel,
         created_at=now,

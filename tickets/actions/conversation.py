@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core import stored_text
 from tickets.actions._base import (
     BODY_MAX,
     _add_message,
@@ -82,25 +84,31 @@ def add_note(
     ticket: Ticket,
     *,
     actor: User,
-    body: str,
+    body: str | dict[str, Any],
     now: datetime | None = None,
     attachments: Sequence[UploadedFile] = (),
     channel: str = Channel.MANAGER,
 ) -> Message:
-    """An internal note: staff see it, the customer never does."""
+    """An internal note: staff see it, the customer never does. ``body`` is what the person typed,
+    or a coded text (``core.stored_text.coded``) when the desk words it for them, shown in each
+    reader's language."""
     now = _now(now)
     _require_staff(actor)
-    body = _text(body, field="body", code="body_required", message=_("Write a note."), maximum=BODY_MAX)
+    coded = body if stored_text.is_coded(body) else None
+    if coded is None:
+        typed = body if isinstance(body, str) else ""
+        body = _text(typed, field="body", code="body_required", message=_("Write a note."), maximum=BODY_MAX)
     uploads = clean_uploads(attachments)
     message = _add_message(
         ticket,
         author=actor,
         sender=Sender.SUPPORT,
-        body=body,
+        body="" if coded is not None else str(body),
         internal=True,
         channel=channel,
         now=now,
         uploads=uploads,
+        coded=coded,  # type: ignore[arg-type]
     )
     _record(ticket, EventKind.NOTE, actor=actor, now=now, message_id=message.pk)
     return message

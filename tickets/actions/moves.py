@@ -4,11 +4,13 @@ for a quote, and level 3 once the intervention is paid."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core import stored_text
 from levels.models import Category, LevelCode, TicketKind
 from tickets import rules
 from tickets.actions._base import (
@@ -23,6 +25,7 @@ from tickets.actions._base import (
     _reason,
     _record,
     _require_level,
+    _stored_reason,
 )
 from tickets.actions.opening import open_ticket
 from tickets.errors import ActionRefused, InvalidInput
@@ -49,22 +52,24 @@ def transfer_to_assistance(
     ticket: Ticket,
     *,
     actor: User | None,
-    reason: str,
+    reason: str | dict[str, Any],
     now: datetime | None = None,
     category: Category | None = None,
-    customer_message: str = "",
+    customer_message: str | dict[str, Any] = "",
     rule: str = "not_an_incident",
 ) -> Ticket:
     """L1 → L2: not an incident, or no unavailability. The same ticket changes level; history keeps both.
 
-    ``actor`` is ``None`` when the desk decides by itself (automatic triage).
+    ``actor`` is ``None`` when the desk decides by itself (automatic triage); the desk's reason
+    and message are then coded texts (``core.stored_text.coded``), rendered in each reader's
+    language.
     """
     now = _now(now)
     if actor is not None:
         _require_level(actor, ticket)
     ticket = _locked(ticket)
     _check_move(rules.Move.NOT_AN_INCIDENT, ticket)
-    reason = _reason(reason)
+    reason = _stored_reason(reason)
     to_level = _level(LevelCode.L2)
     if category is None:
         category = Category.objects.filter(level=to_level, code="incident_without_outage").first()
@@ -93,15 +98,18 @@ def transfer_to_assistance(
         rule=rule,
     )
     _clock_after_move(ticket, cause=EventKind.TRANSFERRED, actor=actor, now=now)
-    if customer_message.strip():
+    coded = customer_message if stored_text.is_coded(customer_message) else None
+    text = "" if coded is not None else str(customer_message).strip()
+    if coded is not None or text:
         message = _add_message(
             ticket,
             author=actor,
             sender=Sender.SUPPORT if actor else Sender.SYSTEM,
-            body=customer_message.strip(),
+            body=text,
             internal=False,
             channel=Channel.MANAGER,
             now=now,
+            coded=coded,  # type: ignore[arg-type]
         )
         _record(ticket, EventKind.MESSAGE, actor=actor, now=now, message_id=message.pk, sender=message.sender)
         _clock_after_message(ticket, sender=message.sender, actor=actor, now=now)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
+from core import stored_text
 from core.counters import next_value
 from levels.models import Category, SupportLevel
 from services.models import Service
@@ -41,7 +45,7 @@ def open_ticket(
     service: Service | None,
     category: Category,
     subject: str,
-    body: str,
+    body: str | dict[str, Any],
     channel: str,
     actor: User | None,
     now: datetime | None = None,
@@ -67,6 +71,8 @@ def open_ticket(
     ``written_by`` is the person of the desk who wrote ``body`` for the customer (a phone call
     taken down, an agent's reason): the first message is theirs, from support, never under the
     customer's name; with ``internal`` it is an internal note the customer does not see.
+    ``body`` is what the customer wrote, or the desk's own words as a coded text
+    (``core.stored_text.coded``, monitoring), shown in each reader's language.
     """
     now = _now(now)
     if actor is not None and actor.is_customer and actor.organisation_id != organisation.pk:
@@ -94,7 +100,12 @@ def open_ticket(
     subject = _text(
         subject, field="subject", code="subject_required", message=_("Write a subject."), maximum=SUBJECT_MAX
     )
-    body = _text(body, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
+    coded = body if isinstance(body, dict) and stored_text.is_coded(body) else None
+    if coded is not None:
+        with translation.override(settings.LANGUAGE_CODE):
+            body = stored_text.render(coded)
+    typed = body if isinstance(body, str) else ""
+    body = _text(typed, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
     if priority is not None and priority not in Priority.values:
         raise InvalidInput("priority_invalid", _("Unknown priority."), field="priority")
     if urgency not in (None, "", *Urgency):
@@ -147,6 +158,8 @@ def open_ticket(
         channel=channel,
         created_at=now,
     )
+    if coded is not None:
+        message.body_code, message.body_params = coded["code"], coded["params"]
     data = {
         "level": level.code,
         "category": category.code,

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.test import override_settings
 from django.utils import translation
 
+from core.stored_text import render
 from tickets.errors import ActionRefused, Forbidden, InvalidInput
 from tickets.models import EventKind, Message
 from triage import actions
@@ -72,7 +73,41 @@ def test_hosting_that_returns_500_stays_on_l1_with_the_evidence(desk: Any, decla
     )
     assert ticket.level.code == "L1"
     note = Message.objects.get(ticket=ticket, internal=True)
-    assert note.author is None and "http_server_error" in note.body
+    assert note.author is None and note.body_code == "triage.decision_note"
+    assert note.body_params["results"][0]["detail_code"] == "http_server_error"
+    with translation.override("en"):
+        assert "answered with HTTP status 500" in note.text
+
+
+def test_the_triage_note_and_reason_read_in_each_readers_language(desk: Any, declare: Any, smtp_port: int) -> None:
+    """What triage writes is stored as codes: the note, the level-history reason and the message
+    to the customer read in Spanish, English and French, whoever triggered them, with no code."""
+    with http_stub(500) as server:
+        set_endpoint(desk.hosting, ports=[server.port], role="web")
+        kept = declare(desk.pedro, desk.hosting, "hosting_unreachable")
+    note = Message.objects.get(ticket=kept, internal=True)
+    set_endpoint(desk.mail, ports=[smtp_port], role="mail")
+    moved = declare(desk.pedro, desk.mail, "mail_cannot_send")
+    moved.refresh_from_db()
+    assert moved.level.code == "L2"
+    reason = moved.events.get(kind="transferred").data["reason"]
+    message = Message.objects.get(ticket=moved, internal=False, sender="system")
+    expected = {
+        "es": (
+            "Clasificación automática",
+            "Se queda en el nivel 1",
+            "respondió con el estado HTTP 500",
+            "Todas nuestras",
+        ),
+        "en": ("Automatic triage", "Stays on level 1", "answered with HTTP status 500", "All our checks"),
+        "fr": ("Tri automatique :", "Reste au niveau 1", "a répondu avec le statut HTTP 500", "Toutes nos"),
+    }
+    for language, (triage, decision, detail, checks) in expected.items():
+        with translation.override(language):
+            assert triage in render(reason) and decision in note.text and detail in note.text
+            assert message.text.startswith(checks) and checks in message.html
+            for shown in (render(reason), note.text, message.text):
+                assert "http_server_error" not in shown and "_" not in shown.replace("http_", "")
 
 
 def test_mail_that_passes_every_check_goes_to_l2_with_a_message_and_the_guides(
@@ -137,7 +172,8 @@ def test_the_deny_list_refuses_a_forbidden_range_sends_nothing_and_flags_a_human
     assert (run.decision, run.needs_human) == (Decision.KEEP_FLAG_HUMAN, True)
     assert ticket.level.code == "L1"
     note = Message.objects.get(ticket=ticket, internal=True)
-    assert "technician is needed" in note.body and "denied_range" in note.body
+    assert "technician is needed" in note.text and "network the desk must not probe" in note.text
+    assert {r["detail_code"] for r in note.body_params["results"]} == {"denied_range"}
 
 
 def test_a_service_without_endpoints_is_kept_and_flagged(desk: Any, declare: Any) -> None:
@@ -293,7 +329,8 @@ def test_the_customer_reads_plain_words_and_the_agent_the_details(
     assert "passed to the assistance team" in customer
     assert "niveles-de-soporte" in customer
     assert "ms" not in customer.replace("mail", "") and "detail" not in customer.lower()
-    assert f"smtp 127.0.0.1:{smtp_port}" in agent and " ms" in agent and "<code>ok</code>" in agent
+    assert f"smtp 127.0.0.1:{smtp_port}" in agent and " ms" in agent and "greets senders (220)" in agent
+    assert "<code>ok</code>" not in agent
     assert stranger.strip() == ""
 
 
