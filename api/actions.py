@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Role, User
 from api.models import ApiToken, ConsumerKey, CredentialState, OvhApplication, Scope
-from core import rows
+from core import netaddr, rows
 from tickets.errors import ActionRefused, InvalidInput, NotFound
 
 TOKEN_PREFIX = "tdk"  # noqa: S105 - the public marker of our tokens, not a secret
@@ -155,13 +156,54 @@ class NewConsumerKey:
     consumer_key: str
 
 
+MAX_ALLOWED_IPS = 50
+
+
+def clean_allowed_ips(value: Any) -> list[str]:
+    """``allowedIPs``: null or a list of IPv4/IPv6 addresses or CIDR blocks, normalised."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_ALLOWED_IPS:
+        raise InvalidInput(
+            "allowed_ips_invalid", _("allowedIPs must be a list of at most 50 IP blocks."), field="allowedIPs"
+        )
+    networks = []
+    for item in value:
+        try:
+            if not isinstance(item, str) or "\x00" in item or len(item) > 64:
+                raise ValueError
+            networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise InvalidInput(
+                "allowed_ips_invalid",
+                _("%(value)s is not an IP address or block (e.g. 192.0.2.0/24, 2001:db8::/32).")
+                % {"value": str(item)[:64]},
+                field="allowedIPs",
+            ) from None
+    return list(dict.fromkeys(networks))
+
+
+def address_allowed(key: ConsumerKey, address: str | None) -> bool:
+    """Whether a call from ``address`` may use ``key`` (any address when it lists none)."""
+    if not key.allowed_ips:
+        return True
+    parsed = netaddr.parse_address(address or "")
+    return parsed is not None and netaddr.in_networks(parsed, netaddr.parse_networks(key.allowed_ips))
+
+
 @transaction.atomic
 def request_consumer_key(
-    *, application: OvhApplication, rules: Any, redirection: Any = None, now: datetime | None = None
+    *,
+    application: OvhApplication,
+    rules: Any,
+    redirection: Any = None,
+    allowed_ips: Any = None,
+    now: datetime | None = None,
 ) -> NewConsumerKey:
     """``POST /auth/credential``: a pending key the customer validates on the page at validationUrl."""
     now = now or timezone.now()
     cleaned = clean_rules(rules)
+    networks = clean_allowed_ips(allowed_ips)
     if redirection is not None and not (
         isinstance(redirection, str) and redirection.startswith(("https://", "http://")) and len(redirection) <= 500
     ):
@@ -173,6 +215,7 @@ def request_consumer_key(
         validation_token=secrets.token_urlsafe(24),
         state=CredentialState.PENDING,
         rules=cleaned,
+        allowed_ips=networks,
         redirection=redirection or "",
         created_at=now,
     )
@@ -189,18 +232,114 @@ def pending_key(validation_token: str, now: datetime) -> ConsumerKey:
     return key
 
 
+# How long a validated key works, as the validation page offers it (OVH offers the same choice).
+LIFETIMES: dict[str, timedelta | None] = {
+    "1d": timedelta(days=1),
+    "30d": timedelta(days=30),
+    "365d": timedelta(days=365),
+    "unlimited": None,
+}
+
+
 @transaction.atomic
-def decide_consumer_key(key: ConsumerKey, *, actor: User, validate: bool, now: datetime | None = None) -> ConsumerKey:
-    """The logged-in customer validates (the key then acts as them) or refuses a pending key."""
+def decide_consumer_key(
+    key: ConsumerKey,
+    *,
+    actor: User,
+    validate: bool,
+    lifetime: str = "unlimited",
+    now: datetime | None = None,
+) -> ConsumerKey:
+    """The logged-in customer validates (the key then acts as them, until the chosen lifetime
+    ends) or refuses a pending key."""
     now = now or timezone.now()
     if not actor.is_customer:
         raise ActionRefused("customer_only", _("Only a customer can validate an access request."))
+    if lifetime not in LIFETIMES:
+        raise InvalidInput("lifetime_invalid", _("Choose how long the access lasts."), field="lifetime")
+    duration = LIFETIMES[lifetime]
     new_state = CredentialState.VALIDATED if validate else CredentialState.REFUSED
     # Conditional UPDATE: a double submit, or two people on the same link, decide only once.
     updated = ConsumerKey.objects.filter(pk=key.pk, state=CredentialState.PENDING).update(
-        state=new_state, user=actor if validate else None, validated_at=now if validate else None
+        state=new_state,
+        user=actor if validate else None,
+        validated_at=now if validate else None,
+        expires_at=now + duration if validate and duration is not None else None,
     )
     key.refresh_from_db()
     if not updated:
         raise ActionRefused("not_pending", _("This access request has already been decided or has expired."))
     return key
+
+
+@transaction.atomic
+def revoke_consumer_key(key: ConsumerKey, *, actor: User, now: datetime | None = None) -> ConsumerKey:
+    """The key's owner revokes it (the Manager, ``DELETE /me/api/credential/{id}`` or
+    ``POST /auth/logout``): it stops working at once and stays listed as expired."""
+    now = now or timezone.now()
+    if key.user_id != actor.pk:
+        raise NotFound("not_found", _("This access does not exist."))
+    ConsumerKey.objects.filter(pk=key.pk).exclude(state=CredentialState.EXPIRED).update(
+        state=CredentialState.EXPIRED, expires_at=now
+    )
+    key.refresh_from_db()
+    return key
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    application: OvhApplication
+    secret: str  # shown once
+
+
+MAX_APPLICATIONS_PER_USER = 20
+
+
+@transaction.atomic
+def create_application(
+    *, name: str, description: str = "", owner: User | None, actor: User | None, now: datetime | None = None
+) -> NewApplication:
+    """An OVH API application with a key and a secret the desk generates; the caller shows the
+    secret once (the desk keeps it encrypted: it needs it to check signatures). ``owner`` is the
+    customer who creates it in the Manager, or ``None`` for one an administrator creates."""
+    name = (name or "").strip()
+    description = (description or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("name_required", _("Give the application a name (at most 100 characters)."), field="name")
+    if len(description) > 1000 or "\x00" in name + description:
+        raise InvalidInput("description_too_long", _("The description is too long."), field="description")
+    if owner is not None:
+        if actor is None or actor.pk != owner.pk or not owner.is_customer:
+            raise ActionRefused("customer_only", _("Only a customer creates applications for their account."))
+        if OvhApplication.objects.filter(owner=owner, active=True).count() >= MAX_APPLICATIONS_PER_USER:
+            raise ActionRefused("too_many_applications", _("Delete an application before creating another."))
+    key, secret = new_application_credentials()
+    application = OvhApplication.objects.create(
+        name=name, description=description, application_key=key, application_secret=secret, owner=owner
+    )
+    return NewApplication(application=application, secret=secret)
+
+
+def new_application_credentials() -> tuple[str, str]:
+    """A fresh application key (16 hex characters, as OVH's) and secret (32)."""
+    return secrets.token_hex(8), secrets.token_hex(16)
+
+
+@transaction.atomic
+def delete_application(application: OvhApplication, *, actor: User, now: datetime | None = None) -> None:
+    """The application's owner retires it: its key stops working, and so do its consumer keys."""
+    now = now or timezone.now()
+    if application.owner_id != actor.pk:
+        raise NotFound("not_found", _("This application does not exist."))
+    OvhApplication.objects.filter(pk=application.pk).update(active=False)
+    ConsumerKey.objects.filter(application=application).exclude(state=CredentialState.EXPIRED).update(
+        state=CredentialState.EXPIRED, expires_at=now
+    )
+
+
+def purge_pending_keys(now: datetime) -> int:
+    """Forget access requests nobody validated within their day, and refused ones as old."""
+    deleted, _counts = ConsumerKey.objects.filter(
+        state__in=[CredentialState.PENDING, CredentialState.REFUSED], created_at__lt=now - PENDING_KEY_LIFETIME
+    ).delete()
+    return deleted

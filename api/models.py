@@ -108,6 +108,15 @@ class OvhApplication(models.Model):
     application_secret = EncryptedTextField(_("application secret"))  # encrypted at rest (core.crypto)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.CASCADE,
+        related_name="ovh_applications",
+        null=True,
+        blank=True,
+        help_text=_("The customer who created it in the Manager; empty for the desk's own."),
+    )
 
     class Meta:
         verbose_name = _("OVH API application")
@@ -143,6 +152,9 @@ class ConsumerKey(models.Model):
         _("state"), max_length=20, choices=CredentialState.choices, default=CredentialState.PENDING
     )
     rules = models.JSONField(_("access rules"), default=list)
+    allowed_ips = models.JSONField(
+        _("allowed IP addresses"), default=list, blank=True, help_text=_("CIDR blocks; empty: from anywhere.")
+    )
     redirection = models.URLField(_("redirection"), max_length=500, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

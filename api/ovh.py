@@ -35,6 +35,7 @@ from accounts.models import User
 from api import actions as api_actions
 from api import ratelimit
 from api.models import ConsumerKey, CredentialState, OvhApplication
+from core import netaddr
 from core.signing import verify_ovh_signature
 from levels.models import Category, LevelCode, TicketKind
 from services.queries import service_of
@@ -155,13 +156,13 @@ def _application(request: HttpRequest) -> OvhApplication:
     return application
 
 
-def authenticate(request: HttpRequest, method: str, path: str) -> Caller:
+def authenticate(request: HttpRequest, method: str, path: str, *, check_rules: bool = True) -> Caller:
     application = _application(request)
     consumer = request.headers.get("X-Ovh-Consumer", "").strip()
     if not consumer:
         raise OvhError(403, "You must login first", error_code="NOT_CREDENTIAL")
     key = (
-        ConsumerKey.objects.select_related("user", "user__organisation")
+        ConsumerKey.objects.select_related("user", "user__organisation", "application")
         .filter(digest=api_actions.digest(consumer), application=application)
         .order_by()
         .first()
@@ -187,7 +188,9 @@ def authenticate(request: HttpRequest, method: str, path: str) -> Caller:
         raise OvhError(403, "This credential is not valid", error_code="INVALID_CREDENTIAL")
     if key.expires_at is not None and key.expires_at <= moment:
         raise OvhError(403, "This credential is not valid", error_code="INVALID_CREDENTIAL")
-    if not any(_rule_matches(rule, method, path) for rule in key.rules):
+    if not api_actions.address_allowed(key, netaddr.client_address(request)):
+        raise OvhError(403, "This call is not allowed from your IP address", error_code="FORBIDDEN")
+    if check_rules and not any(_rule_matches(rule, method, path) for rule in key.rules):
         raise OvhError(403, "This call has not been granted", error_code="NOT_GRANTED_CALL")
     verdict = ratelimit.hit(
         f"ck:{key.pk}", limit=settings.API_RATE_LIMIT, window_seconds=settings.API_RATE_WINDOW_SECONDS, now=moment
@@ -329,7 +332,10 @@ def auth_credential(request: HttpRequest, caller: None) -> Any:
     if "accessRules" not in data:
         raise OvhError(400, "Missing parameter accessRules")
     new = api_actions.request_consumer_key(
-        application=application, rules=data.get("accessRules"), redirection=data.get("redirection")
+        application=application,
+        rules=data.get("accessRules"),
+        redirection=data.get("redirection"),
+        allowed_ips=data.get("allowedIPs"),
     )
     url = settings.PUBLIC_URL + reverse("api:validate_credential", kwargs={"token": new.key.validation_token})
     return {"consumerKey": new.consumer_key, "state": CredentialState.PENDING.value, "validationUrl": url}
@@ -519,10 +525,142 @@ def can_be_scored(request: HttpRequest, caller: Caller, ticket_id: str) -> Any:
     return actions.can_be_scored(_ticket(caller, ticket_id), caller.user)
 
 
+# --- credentials: /auth/* and /me/api/* ---------------------------------------------------------
+
+
+def credential_out(key: ConsumerKey) -> dict[str, Any]:
+    """``auth.ApiCredential``."""
+    status = key.state
+    if status == CredentialState.VALIDATED and key.expires_at is not None and key.expires_at <= timezone.now():
+        status = CredentialState.EXPIRED
+    return {
+        "allowedIPs": list(key.allowed_ips) or None,
+        "applicationId": key.application_id,
+        "creation": _stamp(key.created_at),
+        "credentialId": key.pk,
+        "expiration": _stamp(key.expires_at),
+        "lastUse": _stamp(key.last_used_at),
+        "ovhSupport": False,
+        "rules": [{"method": rule["method"], "path": rule["path"]} for rule in key.rules],
+        "status": str(status),
+    }
+
+
+def application_out(application: OvhApplication) -> dict[str, Any]:
+    """``api.Application``."""
+    return {
+        "applicationId": application.pk,
+        "applicationKey": application.application_key,
+        "description": application.description,
+        "name": application.name,
+        "status": "active" if application.active else "blocked",
+    }
+
+
+def current_credential(request: HttpRequest, caller: Caller) -> Any:
+    return credential_out(caller.key)
+
+
+def auth_details(request: HttpRequest, caller: Caller) -> Any:
+    """``auth.Details``: who the key acts as."""
+    return {
+        "account": caller.user.username,
+        "allowedRoutes": [{"method": rule["method"], "path": rule["path"]} for rule in caller.key.rules],
+        "description": caller.key.application.name,
+        "identities": [f"urn:v1:eu:identity:account:{caller.user.username}"],
+        "method": "account",
+        "roles": [],
+        "user": None,
+    }
+
+
+def logout(request: HttpRequest, caller: Caller) -> Any:
+    api_actions.revoke_consumer_key(caller.key, actor=caller.user)
+    return None
+
+
+def _credentials(caller: Caller) -> QuerySet[ConsumerKey]:
+    return ConsumerKey.objects.select_related("application").filter(user=caller.user)
+
+
+def _credential(caller: Caller, credential_id: str) -> ConsumerKey:
+    key = _credentials(caller).filter(pk=int(credential_id)).first()
+    if key is None:
+        raise OvhError(404, f"The requested object (credentialId = {credential_id}) does not exist")
+    return key
+
+
+def list_credentials(request: HttpRequest, caller: Caller) -> Any:
+    items = _credentials(caller)
+    application_id = _integer(request, "applicationId", minimum=1, maximum=2**62)
+    if application_id is not None:
+        items = items.filter(application_id=application_id)
+    status = _enum(_query(request, "status"), "status", tuple(CredentialState.values))
+    if status:
+        items = items.filter(state=status)
+    return list(items.order_by("id").values_list("id", flat=True)[:MAX_IDS])
+
+
+def get_credential(request: HttpRequest, caller: Caller, credential_id: str) -> Any:
+    return credential_out(_credential(caller, credential_id))
+
+
+def delete_credential(request: HttpRequest, caller: Caller, credential_id: str) -> Any:
+    api_actions.revoke_consumer_key(_credential(caller, credential_id), actor=caller.user)
+    return None
+
+
+def credential_application(request: HttpRequest, caller: Caller, credential_id: str) -> Any:
+    return application_out(_credential(caller, credential_id).application)
+
+
+def _applications(caller: Caller) -> QuerySet[OvhApplication]:
+    """The applications the customer created, and those holding one of their keys."""
+    return OvhApplication.objects.filter(Q(owner=caller.user) | Q(consumer_keys__user=caller.user)).distinct()
+
+
+def _application_of(caller: Caller, application_id: str) -> OvhApplication:
+    application = _applications(caller).filter(pk=int(application_id)).first()
+    if application is None:
+        raise OvhError(404, f"The requested object (applicationId = {application_id}) does not exist")
+    return application
+
+
+def list_applications(request: HttpRequest, caller: Caller) -> Any:
+    return list(_applications(caller).order_by("id").values_list("id", flat=True)[:MAX_IDS])
+
+
+def get_application(request: HttpRequest, caller: Caller, application_id: str) -> Any:
+    return application_out(_application_of(caller, application_id))
+
+
+def delete_application(request: HttpRequest, caller: Caller, application_id: str) -> Any:
+    application = _application_of(caller, application_id)
+    if application.owner_id != caller.user.pk:
+        raise OvhError(403, "Only the application's creator can delete it", error_code="FORBIDDEN")
+    api_actions.delete_application(application, actor=caller.user)
+    return None
+
+
 Handler = Callable[..., Any]
 ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = [
     ("GET", re.compile(r"/auth/time"), auth_time, False),
     ("POST", re.compile(r"/auth/credential"), auth_credential, False),
+    ("GET", re.compile(r"/auth/currentCredential"), current_credential, True),
+    ("GET", re.compile(r"/auth/details"), auth_details, True),
+    ("POST", re.compile(r"/auth/logout"), logout, True),
+    ("GET", re.compile(r"/me/api/credential"), list_credentials, True),
+    ("GET", re.compile(r"/me/api/credential/(?P<credential_id>[0-9]{1,18})"), get_credential, True),
+    ("DELETE", re.compile(r"/me/api/credential/(?P<credential_id>[0-9]{1,18})"), delete_credential, True),
+    (
+        "GET",
+        re.compile(r"/me/api/credential/(?P<credential_id>[0-9]{1,18})/application"),
+        credential_application,
+        True,
+    ),
+    ("GET", re.compile(r"/me/api/application"), list_applications, True),
+    ("GET", re.compile(r"/me/api/application/(?P<application_id>[0-9]{1,18})"), get_application, True),
+    ("DELETE", re.compile(r"/me/api/application/(?P<application_id>[0-9]{1,18})"), delete_application, True),
     ("GET", re.compile(r"/me/supportLevel"), support_level, True),
     ("GET", re.compile(r"/support/tickets"), list_tickets, True),
     ("POST", re.compile(r"/support/tickets/create"), create_ticket, True),
@@ -536,6 +674,26 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = [
 ]
 
 _REFUSAL_STATUS = {InvalidInput: 400, NotFound: 404, Forbidden: 403}
+# What a key may call whatever its access rules, as at OVH: about itself, and to log out.
+RULE_FREE = {current_credential, auth_details, logout}
+# Calls without credentials, limited per client address.
+ANONYMOUS = {auth_time, auth_credential}
+
+
+def _limit_anonymous(request: HttpRequest) -> None:
+    """``/auth/time`` and ``/auth/credential`` answer anyone: at most the anonymous limit per address."""
+    verdict = ratelimit.hit(
+        f"ovh-anonymous:{netaddr.client_address(request) or 'unknown'}",
+        limit=settings.API_RATE_LIMIT_ANONYMOUS,
+        window_seconds=settings.API_RATE_WINDOW_SECONDS,
+        now=timezone.now(),
+    )
+    if not verdict.allowed:
+        raise OvhError(
+            429,
+            f"Too many requests, retry in {verdict.retry_after} s",
+            headers={"Retry-After": str(verdict.retry_after)},
+        )
 
 
 @csrf_exempt
@@ -561,7 +719,13 @@ def _dispatch(request: HttpRequest, path: str) -> HttpResponse:
                 match = pattern.fullmatch(relative)
                 if match is None:  # pragma: no cover - matched above
                     continue
-                caller = authenticate(request, method, relative) if needs_auth else None
+                if handler in ANONYMOUS:
+                    _limit_anonymous(request)
+                caller = (
+                    authenticate(request, method, relative, check_rules=handler not in RULE_FREE)
+                    if needs_auth
+                    else None
+                )
                 return _respond(handler(request, caller, **match.groupdict()))
         raise OvhError(405, f"Method {method} is not allowed on {relative[:200]}", cls="Client::MethodNotAllowed")
     except OvhError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
-from api import idempotency, ratelimit, webhooks
+from api import actions, idempotency, ratelimit, webhooks
 from api.models import DeliveryState, WebhookDelivery
 
 
@@ -41,6 +41,7 @@ def retry_due_webhooks() -> int:
 
 @task()
 def purge_api_records() -> int:
-    """Forget ended rate-limit windows and expired idempotency keys."""
+    """Forget ended rate-limit windows, expired idempotency keys and access requests nobody
+    validated within their day."""
     now = timezone.now()
-    return ratelimit.purge(now) + idempotency.purge(now)
+    return ratelimit.purge(now) + idempotency.purge(now) + actions.purge_pending_keys(now)

@@ -24,6 +24,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^api/v1/", views.api_not_found, name="api_not_found"),
     path("api/tokens/", views.tokens, name="tokens"),
     path("api/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
+    path("api/keys/<int:pk>/revoke/", views.revoke_consumer_key, name="revoke_consumer_key"),
+    path("api/applications/", views.create_application, name="create_application"),
+    path("api/applications/<int:pk>/delete/", views.delete_application, name="delete_application"),
     path("api/credentials/<str:token>/", views.validate_credential, name="validate_credential"),
     re_path(r"^(?P<version>1\.0|v1)/(?P<path>.*)$", ovh.dispatch, name="ovh"),
 ]

@@ -19,10 +19,24 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from api import actions
 from api.errors import error_body
-from api.models import ApiToken, CredentialState, Scope
+from api.models import ApiToken, ConsumerKey, CredentialState, OvhApplication, Scope
 from tickets.errors import ActionRefused, InvalidInput
 
 NEW_TOKEN_KEY = "api_new_token"  # noqa: S105 - a session key name, not a secret
+NEW_APPLICATION_KEY = "api_new_application"
+LIFETIME_CHOICES = [
+    ("unlimited", gettext_lazy("Unlimited")),
+    ("1d", gettext_lazy("1 day")),
+    ("30d", gettext_lazy("1 month")),
+    ("365d", gettext_lazy("1 year")),
+]
+
+
+class ApplicationForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Application name"), max_length=100)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class TokenForm(forms.Form):
@@ -37,13 +51,36 @@ class TokenForm(forms.Form):
 
 
 def _token_page(
-    request: HttpRequest, form: TokenForm, new_secret: str | None = None, status: int = 200
+    request: HttpRequest,
+    form: TokenForm,
+    new_secret: str | None = None,
+    status: int = 200,
+    application_form: ApplicationForm | None = None,
+    new_application: dict[str, str] | None = None,
 ) -> HttpResponse:
-    tokens = ApiToken.objects.filter(user_id=request.user.pk or 0).order_by("-created_at", "-id")[:100]
+    owner = request.user.pk or 0
+    tokens = ApiToken.objects.filter(user_id=owner).order_by("-created_at", "-id")[:100]
+    keys = (
+        ConsumerKey.objects.select_related("application")
+        .filter(user_id=owner, state__in=[CredentialState.VALIDATED, CredentialState.EXPIRED])
+        .order_by("-validated_at", "-id")[:100]
+    )
+    applications = OvhApplication.objects.filter(owner_id=owner, active=True).order_by("name")[:50]
     return render(
         request,
         "api/tokens.html",
-        {"form": form, "tokens": tokens, "new_secret": new_secret, "section": "api"},
+        {
+            "form": form,
+            "tokens": tokens,
+            "new_secret": new_secret,
+            "section": "api",
+            "consumer_keys": keys,
+            "now": timezone.now(),
+            "applications": applications,
+            "application_form": application_form or ApplicationForm(),
+            "new_application": new_application,
+            "is_customer": getattr(request.user, "is_customer", False),
+        },
         status=status,
     )
 
@@ -81,7 +118,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         response = _token_page(
-            request, TokenForm(user=request.user), new_secret=request.session.pop(NEW_TOKEN_KEY, None)
+            request,
+            TokenForm(user=request.user),
+            new_secret=request.session.pop(NEW_TOKEN_KEY, None),
+            new_application=request.session.pop(NEW_APPLICATION_KEY, None),
         )
         response["Cache-Control"] = "no-store"
         return response
@@ -117,6 +157,56 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def revoke_consumer_key(request: HttpRequest, pk: int) -> HttpResponse:
+    key = ConsumerKey.objects.select_related("application").filter(pk=pk, user_id=request.user.pk or 0).first()
+    if key is None:
+        raise Http404
+    actions.revoke_consumer_key(key, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The access of %(name)s no longer works.") % {"name": key.application.name})
+    return redirect("api:tokens")
+
+
+@login_required
+@require_POST
+def create_application(request: HttpRequest) -> HttpResponse:
+    """A customer creates an OVH API application: its key and secret are shown once, after the redirect."""
+    form = ApplicationForm(request.POST)
+    if not form.is_valid():
+        return _token_page(request, TokenForm(user=request.user), status=400, application_form=form)
+    try:
+        new = actions.create_application(
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            owner=request.user,  # type: ignore[arg-type]
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    except InvalidInput as error:
+        form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        return _token_page(request, TokenForm(user=request.user), status=400, application_form=form)
+    except ActionRefused as error:
+        form.add_error(None, str(error.message))
+        return _token_page(request, TokenForm(user=request.user), status=409, application_form=form)
+    request.session[NEW_APPLICATION_KEY] = {
+        "name": new.application.name,
+        "key": new.application.application_key,
+        "secret": new.secret,
+    }
+    return redirect("api:tokens")
+
+
+@login_required
+@require_POST
+def delete_application(request: HttpRequest, pk: int) -> HttpResponse:
+    application = OvhApplication.objects.filter(pk=pk, owner_id=request.user.pk or 0, active=True).first()
+    if application is None:
+        raise Http404
+    actions.delete_application(application, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The application %(name)s no longer works.") % {"name": application.name})
+    return redirect("api:tokens")
+
+
+@login_required
 def validate_credential(request: HttpRequest, token: str) -> HttpResponse:
     """The customer reviews what an application asks for, then validates or refuses it."""
     try:
@@ -130,7 +220,12 @@ def validate_credential(request: HttpRequest, token: str) -> HttpResponse:
             error = _("Choose to validate or to refuse.")
         else:
             try:
-                key = actions.decide_consumer_key(key, actor=request.user, validate=decision == "validate")  # type: ignore[arg-type]
+                key = actions.decide_consumer_key(
+                    key,
+                    actor=request.user,  # type: ignore[arg-type]
+                    validate=decision == "validate",
+                    lifetime=request.POST.get("lifetime") or "unlimited",
+                )
             except ActionRefused as refused:
                 error = str(refused.message)
             else:
@@ -139,6 +234,11 @@ def validate_credential(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "api/validate_credential.html",
-        {"key": key, "error": error, "is_customer": getattr(request.user, "is_customer", False)},
+        {
+            "key": key,
+            "error": error,
+            "is_customer": getattr(request.user, "is_customer", False),
+            "lifetimes": LIFETIME_CHOICES,
+        },
         status=400 if error else 200,
     )
