@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, Role, TOTPDevice, User, generate_customer_identifier
+from accounts.models import ContactRole, Organisation, Role, TOTPDevice, User, generate_customer_identifier
 from accounts.provisioning import (
     MAX_ITEMS,
     Cleaner,
@@ -39,7 +39,9 @@ def create_customer(
     first_name: str = "",
     last_name: str = "",
 ) -> User:
-    """A customer contact with a new identifier (``ab12345-ovh``); a new organisation unless one is given."""
+    """A customer contact with a new identifier (``ab12345-ovh``); a new organisation unless one is
+    given, and then its owner."""
+    owner = organisation is None
     if organisation is None:
         organisation = Organisation.objects.create(name=organisation_name or name, country=country)
     for _attempt in range(20):
@@ -58,6 +60,7 @@ def create_customer(
             language=language,
             time_zone=time_zone,
             country=country,
+            contact_role=ContactRole.OWNER if owner else ContactRole.TECHNICAL,
         )
         user.set_password(password)
         user.full_clean(exclude=["password", "username"])
@@ -331,3 +334,93 @@ def _free_identifier(name: str) -> str:
         if not User.objects.filter(username__iexact=candidate).exists():
             return candidate
     raise IntegrityError("Could not find a free customer identifier.")
+
+
+# --- contacts managed by their organisation's owner (the Manager) ----------------------------
+
+
+class ContactRefused(Exception):
+    """A change to a contact was refused; ``message`` is shown to the owner."""
+
+    def __init__(self, code: str, message: object, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def _require_owner(actor: User, contact: User | None = None) -> None:
+    if not actor.is_owner or not actor.is_active:
+        raise ContactRefused("owner_only", _("Only the owner of the account manages its contacts."))
+    if contact is not None and (contact.organisation_id != actor.organisation_id or not contact.is_customer):
+        raise ContactRefused("not_found", _("This person is not a contact of your organisation."))
+
+
+def _contact_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned, errors = clean_contact({**values, "external_id": "-", "organisation": "-"})
+    if errors:
+        first = errors[0]
+        raise ContactRefused(first.code, first.message, first.field)
+    if cleaned is None:  # pragma: no cover - errors were raised above
+        raise ContactRefused("invalid", _("Invalid input."))
+    return {name: cleaned[name] for name in CONTACT_FIELDS}
+
+
+def _owners_left(organisation_id: int | None, *, without: int) -> int:
+    return (
+        User.objects.filter(
+            organisation_id=organisation_id or 0, role=Role.CUSTOMER, is_active=True, contact_role="owner"
+        )
+        .exclude(pk=without)
+        .count()
+    )
+
+
+@transaction.atomic
+def add_contact(*, actor: User, values: Mapping[str, Any], now: datetime) -> User:
+    """A new person in the owner's organisation, with a login of their own (no password yet: they
+    choose one with "forgotten password")."""
+    _require_owner(actor)
+    fields = _contact_values(values)
+    person = User(role=Role.CUSTOMER, organisation_id=actor.organisation_id, **fields)
+    person.username = _free_identifier(f"{fields['first_name']} {fields['last_name']}")
+    person.set_unusable_password()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def update_contact(*, actor: User, contact: User, values: Mapping[str, Any], now: datetime) -> User:
+    """The owner changes a contact's name, address, language, role and what they may do."""
+    _require_owner(actor, contact)
+    fields = _contact_values(values)
+    if contact.contact_role == "owner" and fields["contact_role"] != "owner":
+        if not _owners_left(contact.organisation_id, without=contact.pk):
+            raise ContactRefused(
+                "last_owner", _("The account needs an owner: make another contact owner first."), "contact_role"
+            )
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.save(update_fields=list(fields))
+    return contact
+
+
+@transaction.atomic
+def deactivate_contact(*, actor: User, contact: User, now: datetime) -> User:
+    """The person can no longer log in; their tickets and messages stay with the organisation."""
+    _require_owner(actor, contact)
+    if contact.pk == actor.pk:
+        raise ContactRefused("self", _("You cannot switch off your own login."))
+    User.objects.filter(pk=contact.pk).update(is_active=False)
+    contact.is_active = False
+    return contact
+
+
+@transaction.atomic
+def reactivate_contact(*, actor: User, contact: User, now: datetime) -> User:
+    _require_owner(actor, contact)
+    if contact.erased_at is not None:
+        raise ContactRefused("erased", _("This person's data was erased; add them again as a new contact."))
+    User.objects.filter(pk=contact.pk).update(is_active=True)
+    contact.is_active = True
+    return contact

@@ -33,6 +33,8 @@ def visible_quotes(user: Any) -> QuerySet[Quote]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Quote.objects.none()
     if getattr(user, "is_customer", False):
+        if not user.sees_billing:  # the owner decides who sees quotes and invoices
+            return Quote.objects.none()
         return Quote.objects.filter(organisation_id=user.organisation_id).exclude(state=QuoteState.DRAFT)
     if _is_staff(user):
         return Quote.objects.all()
@@ -43,6 +45,8 @@ def visible_invoices(user: Any) -> QuerySet[Invoice]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Invoice.objects.none()
     if getattr(user, "is_customer", False):
+        if not user.sees_billing:
+            return Invoice.objects.none()
         return Invoice.objects.filter(organisation_id=user.organisation_id)
     if _is_staff(user):
         return Invoice.objects.all()

@@ -19,7 +19,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
+from levels.models import TicketKind
 from notifications.actions import notify
 from notifications.models import Event
 from tickets.models import EventKind, LinkKind, Message, Status, Ticket, TicketEvent, TicketLink
@@ -40,10 +41,21 @@ def on_ticket_event(event_id: int) -> None:
 
 
 def _customer(ticket: Ticket) -> list[User]:
+    """The requester, and for an incident the organisation's other contacts who receive incident mail."""
     requester = ticket.requester
-    if requester is None or not requester.is_customer:
-        return []
-    return [requester]
+    people = [requester] if requester is not None and requester.is_customer else []
+    if ticket.kind == TicketKind.INCIDENT:
+        people += list(
+            User.objects.filter(
+                organisation_id=ticket.organisation_id,
+                role=Role.CUSTOMER,
+                is_active=True,
+                receives_incident_mail=True,
+            )
+            .exclude(pk=requester.pk if requester is not None else 0)
+            .order_by("id")
+        )
+    return people
 
 
 def _staff(ticket: Ticket, *, exclude: User | None = None) -> list[User]:

@@ -1,13 +1,17 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from portal import views
+from portal import contacts, views
 
 app_name = "portal"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:products"), name="home"),
     path("products/", views.products, name="products"),
     path("support/", views.support, name="support"),
+    path("contacts/", contacts.contacts, name="contacts"),
+    path("contacts/new/", contacts.contact_new, name="contact_new"),
+    path("contacts/<int:pk>/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/active/", contacts.contact_active, name="contact_active"),
     # Direct links: stable addresses that open each form (?service=<reference>&type=<code>).
     path("support/incident/new/", views.incident_new, name="incident_new"),
     path("support/assistance/new/", views.assistance_new, name="assistance_new"),

@@ -8,7 +8,7 @@ above; ``docs/architecture.md``):
     clock          sla
     tickets        tickets
     capabilities   triage, infogerencia, guides, notifications, slawatch, automations
-    faces          portal, console, api
+    faces          portal, console, api, privacy
     roof           tierdesk
 
 Every ``import`` and ``from … import`` of an app's modules counts, at module level or inside a
@@ -48,7 +48,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("clock", ["sla"]),
     ("tickets", ["tickets"]),
     ("capabilities", ["triage", "infogerencia", "guides", "notifications", "slawatch", "automations"]),
-    ("faces", ["portal", "console", "api"]),
+    ("faces", ["portal", "console", "api", "privacy"]),
     ("roof", ["tierdesk"]),
 ]
 

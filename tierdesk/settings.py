@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "portal",
     "console",
     "api",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,8 @@ STORAGES = {
 # Attachments: size per file, files per message, and the types customers may send.
 ATTACHMENT_MAX_BYTES = env_int("TIERDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 ATTACHMENT_MAX_FILES = env_int("TIERDESK_ATTACHMENT_MAX_FILES", 5, minimum=1, maximum=50)
+# How long a person's data export stays downloadable (docs/operators/privacy.md).
+PRIVACY_EXPORT_HOURS = env_int("TIERDESK_PRIVACY_EXPORT_HOURS", 72, minimum=1, maximum=24 * 30)
 ATTACHMENT_ALLOWED_TYPES = env_list(
     "TIERDESK_ATTACHMENT_TYPES",
     [

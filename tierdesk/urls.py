@@ -15,6 +15,7 @@ urlpatterns = [
     path("triage/", include("triage.urls")),
     path("infogerencia/", include("infogerencia.urls")),
     path("notifications/", include("notifications.urls")),
+    path("privacy/", include("privacy.urls")),
     path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -104,3 +104,24 @@ def test_an_unreadable_file_is_refused_with_a_reason(desk, tmp_path):  # type: i
     path.write_bytes(b"\xff\xfe")
     with pytest.raises(CommandError, match="not UTF-8"):
         call_command("import_provisioning", str(path), stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_admin_page_checks_a_file_and_shows_the_report_by_line(client, desk):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    admin = User.objects.create_superuser("root", "root@example.com", "a-long-test-password-1", language="en")
+    client.force_login(admin)
+    url = reverse("admin:services_service_import")
+    assert "Import from a file" in client.get(reverse("admin:services_service_changelist")).text
+    refused = client.post(url, {"file": SimpleUploadedFile("load.csv", MIXED.encode())})
+    assert refused.status_code == 400
+    assert "7 lines refused: nothing was applied." in refused.text
+    assert "line 5 (contact P-2): organisation: There is no organisation with the identifier ORG-9." in refused.text
+    assert not Organisation.objects.filter(external_id="ORG-1").exists()
+    applied = client.post(url, {"file": SimpleUploadedFile("load.csv", MIXED.encode()), "apply_valid": "on"})
+    assert applied.status_code == 200
+    assert "10 lines read and applied." in applied.text and "7 lines refused." in applied.text
+    assert Service.objects.filter(external_id="S-1").exists()
+    unreadable = client.post(url, {"file": SimpleUploadedFile("load.txt", b"x")})
+    assert unreadable.status_code == 400 and "Send a .csv or a .jsonl file." in unreadable.text

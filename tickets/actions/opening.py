@@ -31,7 +31,7 @@ from tickets.actions._base import (
     _text,
     clean_uploads,
 )
-from tickets.errors import InvalidInput, NotFound
+from tickets.errors import Forbidden, InvalidInput, NotFound
 from tickets.markdown import render_markdown
 from tickets.models import Channel, EventKind, Message, Sender, Status, Ticket, TicketEvent
 
@@ -80,6 +80,10 @@ def open_ticket(
     if requester is not None and requester.organisation_id != organisation.pk:
         raise InvalidInput(
             "requester_not_contact", _("This person is not a contact of the customer."), field="requester"
+        )
+    if actor is not None and actor.is_customer and not actor.may_open_tickets:
+        raise Forbidden(
+            "may_not_open_tickets", _("Your account's owner has not allowed you to open tickets. Ask them.")
         )
     if service is not None and service.organisation_id != organisation.pk:
         raise InvalidInput("service_not_yours", _("This service does not belong to this customer."), field="service")
