@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -156,3 +157,14 @@ def verify_login_code(*, user: User, code: str, now: datetime) -> None:
     if device is None:
         raise TwoFactorRefused("not_enabled", _("Two-factor authentication is not on."))
     _consume(device, code, now=now)
+
+
+def set_language(*, user: User, language: str) -> bool:
+    """Speak ``language`` to ``user`` from now on (pages, e-mails, PDFs, stored text rendered for
+    them); ``False``, and nothing written, for a language the desk does not speak."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True

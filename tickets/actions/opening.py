@@ -14,7 +14,7 @@ from core.counters import next_value
 from levels.models import Category, SupportLevel, TicketKind
 from services.models import Service
 from sla import clock as sla_clock
-from tickets import dispatch
+from tickets import dispatch, rules
 from tickets.actions._base import (
     BODY_MAX,
     SUBJECT_MAX,
@@ -73,6 +73,12 @@ def open_ticket(
     body = _text(body, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
     uploads = clean_uploads(attachments)
     level = level or category.level
+    if actor is not None and actor.is_customer and not rules.customer_may_open(level.code):
+        raise InvalidInput(
+            "category_not_offered",
+            _("Managed interventions start from a quote; open an assistance ticket."),
+            field="category",
+        )
     ticket = Ticket(
         organisation=organisation,
         requester=requester,
