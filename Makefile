@@ -22,6 +22,7 @@ STRICT += infogerencia/slots.py
 STRICT += infogerencia/vat.py
 STRICT += infogerencia/sepa.py
 STRICT += scripts/import_graph.py
+STRICT += scripts/public_api.py
 
 .PHONY: run test venv catalogues lint check-migrations pytest clean messages
 
@@ -55,6 +56,8 @@ lint: venv
 	$(VENV)/bin/mypy --strict $$(ls $(STRICT) 2>/dev/null)
 	@# The layers (docs/architecture.md): no cycle between apps, no import running back up.
 	$(PY) scripts/import_graph.py --check --format summary
+	@# Django's and the libraries' public API only: no private name of another package.
+	TIERDESK_DATA_DIR=$$(mktemp -d) $(PY) scripts/public_api.py
 
 check-migrations: venv
 	TIERDESK_DATA_DIR=$$(mktemp -d) $(PY) manage.py makemigrations --check --dry-run

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -173,6 +174,15 @@ def verify_login_code(*, user: User, code: str, now: datetime) -> None:
     _consume(device, code, now=now)
 
 
+def set_language(*, user: User, language: str) -> bool:
+    """Speak ``language`` to ``user`` from now on (pages, e-mails, PDFs, stored text rendered for
+    them); ``False``, and nothing written, for a language the desk does not speak."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True
 # --- provisioning: organisations and contacts from the provider's own systems ----------------
 
 ORGANISATION_FIELDS = ("name", "country", "vat_id", "address", "active")

@@ -213,9 +213,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if language in dict(settings.LANGUAGES):
-        user = request.user
-        if user.is_authenticated:
-            user.language = language  # type: ignore[union-attr]
-            user.save(update_fields=["language"])  # type: ignore[union-attr]
+        if request.user.is_authenticated:
+            actions.set_language(user=request.user, language=language)  # type: ignore[arg-type]
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
     return response

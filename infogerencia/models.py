@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from core.i18n import TranslatedName
-from infogerencia import pricing
+from infogerencia import pricing, sepa
 from services.models import Product
 from tickets.models import Ticket
 
@@ -188,8 +188,6 @@ class Quote(models.Model):
     @property
     def transfer_reference(self) -> str:
         """The ISO 11649 structured reference a bank transfer for this quote carries."""
-        from infogerencia import sepa
-
         return sepa.creditor_reference(self.number)
 
 

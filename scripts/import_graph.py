@@ -92,6 +92,7 @@ class Graph:
     arrows: list[Arrow] = field(default_factory=list)
     relations: list[Arrow] = field(default_factory=list)  # model relations written by name
     function_imports: list[Arrow] = field(default_factory=list)  # every import inside a function
+    unexplained: list[Arrow] = field(default_factory=list)  # those of them that do not say why
 
     def edges(self) -> dict[tuple[str, str], list[Arrow]]:
         found: dict[tuple[str, str], list[Arrow]] = defaultdict(list)
@@ -208,6 +209,25 @@ def _relations(tree: ast.Module) -> Iterator[tuple[int, str]]:
             yield node.lineno, target.value
 
 
+def _explained_lines(lines: list[str]) -> set[int]:
+    """The (1-based) lines of import statements that give a reason: a comment on the line, or on
+    the line above, or above the first of a run of import lines it belongs to (one comment may
+    explain a block of imports in ``AppConfig.ready``)."""
+    explained: set[int] = set()
+    covered = False  # the run of import lines going on is explained
+    for number, raw in enumerate(lines, start=1):
+        stripped = raw.strip()
+        is_import = stripped.startswith(("import ", "from "))
+        above = lines[number - 2].strip() if number > 1 else ""
+        if is_import:
+            covered = covered or "#" in raw or above.startswith("#")
+            if covered:
+                explained.add(number)
+        elif not stripped.startswith("#"):
+            covered = False
+    return explained
+
+
 def build(root: Path) -> Graph:
     graph = Graph()
     for app, path in _sources(root):
@@ -215,9 +235,12 @@ def build(root: Path) -> Graph:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         imports = _Imports()
         imports.visit(tree)
+        explained = _explained_lines(path.read_text(encoding="utf-8").splitlines())
         for line, names, in_function in imports.found:
             if in_function:
                 graph.function_imports.append(Arrow(app, app, module, line, names[0], True))
+                if line not in explained:
+                    graph.unexplained.append(Arrow(app, app, module, line, names[0], True))
             for target in sorted({name.split(".")[0] for name in names}):
                 if target in APPS and target != app:
                     graph.arrows.append(Arrow(app, target, module, line, names[0], in_function))
@@ -350,7 +373,9 @@ def summary(graph: Graph, *, shown: int = 10) -> list[str]:
         *(f"  up: {source} -> {target}" for source, target in back),
         f"model relations by name running up: {len(graph.relations_up())}"
         f" (accepted: {sum(1 for edge in graph.relations_up() if edge in ACCEPTED_RELATIONS)})",
-        f"imports inside functions: {len(graph.function_imports)}",
+        f"imports inside functions: {len(graph.function_imports)}"
+        f" (without a comment saying why: {len(graph.unexplained)})",
+        *(f"  no reason: {arrow.module}:{arrow.line} {arrow.imported}" for arrow in graph.unexplained[:shown]),
     ]
     return lines
 
@@ -363,7 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--format", choices=["mermaid", "dot", "text", "summary"], default="mermaid")
-    parser.add_argument("--check", action="store_true", help="exit 1 on a cycle or an arrow running up")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 on a cycle, an arrow running up or an import inside a function that does not say why",
+    )
     parser.add_argument("--reduce", action="store_true", help="draw only the arrows no longer path implies")
     options = parser.parse_args(argv)
     graph = build(options.root)
@@ -379,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if options.check:
         unaccepted = [edge for edge in graph.relations_up() if edge not in ACCEPTED_RELATIONS]
-        if graph.cycles() or graph.back_arrows() or unaccepted:
+        if graph.cycles() or graph.back_arrows() or unaccepted or graph.unexplained:
             print("import-graph: the layers are broken (see above)", file=sys.stderr)
             return 1
     return 0

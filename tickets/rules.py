@@ -5,7 +5,8 @@
 - L2 → L1: when an L2 ticket turns out to be an incident, a new L1 incident ticket is opened and
   linked to it.
 - → L3: administration work needs a quote from L2 commercial first; the ticket is handed to
-  the commercial team, and the intervention is scheduled only once the quote is paid.
+  the commercial team, and the intervention is scheduled only once the quote is paid. So a
+  customer never opens an L3 ticket directly.
 
 And which incident types a service's product can have (:func:`incident_fits`).
 """
@@ -43,6 +44,13 @@ def refusal_for(move: Move, *, level: str, status: str, kind: str) -> Refusal | 
         if kind == "assistance_commercial":
             return Refusal.ALREADY_COMMERCIAL
     return None
+
+
+def customer_may_open(level: str) -> bool:
+    """Whether a customer may open a ticket on ``level`` themselves: incidents (L1) and assistance
+    (L2) yes; managed interventions (L3) start from a quote by L2 commercial, never from a
+    customer's own ticket."""
+    return level != "L3"
 
 
 def allowed_moves(*, level: str, status: str, kind: str) -> list[Move]:

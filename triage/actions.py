@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -35,6 +37,7 @@ from triage.models import (
     OutageStatus,
     ProbeResult,
     ProbeRun,
+    RoutingRuleSet,
     RunStatus,
     ScopeKind,
     Trigger,
@@ -655,3 +658,34 @@ def close_outage(outage: Outage, *, actor: User, message: str = "", now: datetim
             resolved += 1
     outage.refresh_from_db()
     return resolved
+
+
+# --- the routing table ---------------------------------------------------------------------------
+
+
+def activate_rule_set(rule_set: RoutingRuleSet, *, actor: User) -> RoutingRuleSet:
+    """Make ``rule_set`` the routing table automatic triage decides with; the set active before
+    stops being used. Supervisors (and superusers) only, and only a set whose rules validate.
+
+    Audited in the administration's history of each set it changes (``LogEntry``: who, when,
+    the ``active`` field changed), where the other changes of a rule set are recorded too.
+    """
+    if not actor.is_active or not (actor.is_superuser or actor.role == Role.SUPERVISOR):
+        raise Forbidden("supervisors_only", gettext_lazy("Only a supervisor can switch the routing rules."))
+    rule_set.active = False  # validated as a set about to be switched on, not against itself
+    try:
+        rule_set.full_clean()
+    except ValidationError as error:
+        reasons = "; ".join(str(message) for messages in error.message_dict.values() for message in messages)
+        raise InvalidInput(
+            "rule_set_invalid", gettext_lazy("This rule set is invalid: %(e)s") % {"e": reasons}, field="rules"
+        ) from None
+    with transaction.atomic():
+        before = list(RoutingRuleSet.objects.select_for_update().filter(active=True).exclude(pk=rule_set.pk))
+        RoutingRuleSet.objects.filter(pk__in=[r.pk for r in before]).update(active=False)
+        RoutingRuleSet.objects.filter(pk=rule_set.pk).update(active=True)
+        changed = RoutingRuleSet.objects.filter(pk__in=[rule_set.pk, *(r.pk for r in before)])
+        LogEntry.objects.log_actions(actor.pk, changed, CHANGE, [{"changed": {"fields": ["active"]}}])
+        transaction.on_commit(routing.invalidate_rules)
+    rule_set.refresh_from_db()
+    return rule_set

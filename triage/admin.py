@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import SupervisorsManage
+from tickets.errors import ActionRefused
+from triage.actions import activate_rule_set
 from triage.models import MonitoringAlert, Outage, ProbeResult, ProbeRun, RoutingRuleSet
-from triage.routing import invalidate_rules
 
 
 @admin.register(RoutingRuleSet)
@@ -26,17 +26,11 @@ class RoutingRuleSetAdmin(SupervisorsManage, admin.ModelAdmin[RoutingRuleSet]):
         if queryset.count() != 1:
             self.message_user(request, _("Pick exactly one rule set."), messages.ERROR)
             return
-        chosen = queryset.get()
         try:
-            chosen.active = False
-            chosen.full_clean()
-        except Exception as error:  # noqa: BLE001 - shown to the administrator
-            self.message_user(request, _("This rule set is invalid: %(e)s") % {"e": error}, messages.ERROR)
+            chosen = activate_rule_set(queryset.get(), actor=request.user)  # type: ignore[arg-type]
+        except ActionRefused as refused:
+            self.message_user(request, str(refused.message), messages.ERROR)
             return
-        with transaction.atomic():
-            RoutingRuleSet.objects.filter(active=True).exclude(pk=chosen.pk).update(active=False)
-            RoutingRuleSet.objects.filter(pk=chosen.pk).update(active=True)
-        invalidate_rules()
         self.message_user(request, _("%(name)s is now the active rule set.") % {"name": chosen.name})
 
 

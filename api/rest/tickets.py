@@ -166,13 +166,6 @@ def _create_ticket(request: HttpRequest, payload: TicketCreate, idempotency_key:
     def work() -> tuple[int, object]:
         category = _category(payload.category)
         if user.is_customer:
-            if category.level.code == LevelCode.L3:
-                raise ApiError(
-                    400,
-                    "category_not_offered",
-                    _("Managed interventions start from a quote; open an assistance ticket."),
-                    field="category",
-                )
             requester = user
         else:
             if not payload.customer:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from infogerencia import sepa
-from infogerencia.actions._base import _now, _require_billing, _step, _text
+from infogerencia.actions._base import _now, _require_billing, _step, _text, local_today
 from infogerencia.actions.payments import apply_payment
 from infogerencia.models import BankStatement, CreditOutcome, Quote, QuoteState, StatementCredit
 from tickets.errors import ActionRefused, InvalidInput
@@ -39,8 +39,6 @@ class ImportResult:
 
 def _quotes_due(credits: list[sepa.BankCredit], now: datetime) -> dict[str, sepa.QuoteDue]:
     """The quotes the credits' references name, keyed by reference (one query)."""
-    from infogerencia.actions._base import local_today
-
     wanted = {reference for credit in credits for reference in credit.references}
     if not wanted:
         return {}

@@ -122,16 +122,19 @@ def open_incident_from(
     *,
     actor: User,
     reason: str,
-    category: Category,
+    category: Category | None,
     now: datetime | None = None,
     subject: str = "",
 ) -> Ticket:
     """L2 → L1: the question turns out to be an incident. A new L1 incident is opened and linked;
-    the L2 ticket stays where it is."""
+    the L2 ticket stays where it is. A move the rules refuse is refused before the missing type
+    of incident is asked for."""
     now = _now(now)
     _require_level(actor, ticket)
     ticket = _locked(ticket)
     _check_move(rules.Move.IS_AN_INCIDENT, ticket)
+    if category is None:
+        raise InvalidInput("category_required", _("Pick the level 1 incident type."), field="category")
     reason = _reason(reason)
     l1 = _level(LevelCode.L1)
     if category.level_id != l1.pk or category.kind != TicketKind.INCIDENT:

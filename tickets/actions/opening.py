@@ -120,6 +120,12 @@ def open_ticket(
     if internal and written_by is None:
         raise InvalidInput("note_without_writer", _("An internal note needs its author."), field="body")
     level = level or category.level
+    if actor is not None and actor.is_customer and not rules.customer_may_open(level.code):
+        raise InvalidInput(
+            "category_not_offered",
+            _("Managed interventions start from a quote; open an assistance ticket."),
+            field="category",
+        )
     priority = priority or priority_for(
         category.kind,
         urgency=urgency or None,

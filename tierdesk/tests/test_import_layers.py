@@ -90,3 +90,29 @@ def test_the_command_draws_the_desk_and_passes_its_own_check(capsys) -> None:  #
     drawn = capsys.readouterr().out
     assert drawn.startswith("graph BT") and "tickets --> sla" in drawn and "linkStyle" not in drawn
     assert "%% cycles between apps: 0" in drawn and "%% arrows running back up: 0" in drawn
+
+
+def test_every_import_inside_a_function_says_why() -> None:
+    unexplained = import_graph.build(ROOT).unexplained
+    assert unexplained == [], "; ".join(f"{a.module}:{a.line} {a.imported}" for a in unexplained)
+
+
+def test_an_import_inside_a_function_without_a_reason_fails_the_check(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "tickets/actions.py",
+        "def a():\n"
+        "    from tickets import tasks  # tickets.tasks imports this module\n"
+        "def b():\n"
+        "    # apps.py is loaded before the models\n"
+        "    from tickets import models\n"
+        "    from tickets import dispatch\n"
+        "\n"
+        "    from tickets import rules\n"
+        "def c():\n"
+        "    from tickets import queries\n",
+    )
+    graph = import_graph.build(tmp_path)
+    assert len(graph.function_imports) == 5
+    assert [(a.module, a.line) for a in graph.unexplained] == [("tickets.actions", 8), ("tickets.actions", 10)]
+    assert import_graph.main(["--root", str(tmp_path), "--check", "--format", "summary"]) == 1

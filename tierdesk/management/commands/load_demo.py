@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,6 +16,8 @@ from django.utils import timezone
 
 from accounts.actions import create_customer, create_staff
 from accounts.models import Role, User
+from infogerencia import actions as level3
+from infogerencia.models import InterventionType, Quote, QuoteState
 from levels.models import Category, Team
 from services.models import Endpoint, Service
 from tickets import actions
@@ -378,6 +381,7 @@ class Command(BaseCommand):
             "Intervención: recompilar PHP",
             "Intervención pagada, pendiente de programar.",
             1,
+            actor=s["l2.comercial"],  # customers never open level 3 tickets: commercial records the paid work
         )
         t = open_(
             "pg2468-ovh",
@@ -412,7 +416,7 @@ class Command(BaseCommand):
         ]:
             t = open_(
                 "jn8642-ovh", "ns3098765.ip-51-75-1.eu", "intervention_other", subject,
-                "Intervención aceptada y pagada.", hours,
+                "Intervención aceptada y pagada.", hours, actor=s["l2.comercial"],
             )  # fmt: skip
             at = now - timedelta(hours=hours - 1)
             if "claim" in steps:
@@ -425,9 +429,6 @@ class Command(BaseCommand):
                 actions.close_ticket(t, actor=c["jn8642-ovh"], now=at)
 
     def _accepted_quote(self, ticket: Any, commercial: User, customer: User, at: Any) -> None:
-        from infogerencia import actions as level3
-        from infogerencia.models import InterventionType
-
         quote = level3.draft_quote(ticket, actor=commercial, now=at)
         # The catalogue's line when the catalogue is there, else the same line typed by hand.
         level3.add_quote_line(
@@ -443,10 +444,6 @@ class Command(BaseCommand):
         level3.accept_quote(quote, actor=customer, now=at + timedelta(minutes=30))
 
     def _print_payments(self) -> None:
-        from django.conf import settings
-
-        from infogerencia.models import Quote, QuoteState
-
         self.stdout.write("\nPayments (docs/operators/payments.md):")
         for quote in Quote.objects.filter(state=QuoteState.ACCEPTED).select_related("ticket__requester")[:3]:
             who = quote.ticket.requester.username if quote.ticket.requester else quote.organisation.name
