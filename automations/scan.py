@@ -1,8 +1,8 @@
 """The time-based rules: "no reply from the customer for N hours", "nobody has taken it for N hours".
 
 The scheduler runs :func:`scan` every few minutes. For each active time-based rule it reads the
-active tickets whose last activity is older than the rule's wait (a range on the partial index
-``tickets_active_activity_idx``: only active tickets are in it), leaves out those the rule has
+tickets of the rule's statuses whose last activity is older than its wait (one range per status
+on the index ``tickets_status_activity_idx``), leaves out those the rule has
 already acted on since that activity, and runs the rule on each that matches. The period a run
 is recorded for is that stretch of waiting (``<trigger>:<last activity>``), so a ticket is
 handled once per rule and period however many schedulers run: the second one's run row breaks

@@ -263,3 +263,21 @@ class TestTimeBased:
         assert AutomationRun.objects.get().ticket == ticket
         sent = [mail for mail in mailoutbox if f"Nobody took #{ticket.number}" in mail.body]
         assert [mail.to for mail in sent] == [["l1@tierdesk.example"]]
+
+
+def test_the_time_based_scan_reads_the_active_tickets_index(desk, now):
+    """The due tickets of a time-based rule are a range on the status and last-activity index."""
+    from automations.scan import due
+
+    rule(desk, trigger="no_customer_reply", hours=72, steps=[{"type": "add_note", "text": "x"}])
+    query = Ticket.objects.filter(due(Automation.objects.get(), now)).values("id").order_by("updated_at", "id")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = " ".join(str(row[0]) for row in cursor.fetchall())
+    assert "tickets_status_activity_idx" in plan
