@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TierdeskConfig(AppConfig):
     name = "tierdesk"
     verbose_name = _("Desk infrastructure")
+
+    def ready(self) -> None:
+        from tierdesk import checks  # noqa: F401 - registers the desk's system checks

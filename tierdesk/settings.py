@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,11 @@ CSRF_TRUSTED_ORIGINS = env_list("TIERDESK_CSRF_TRUSTED_ORIGINS", [])
 
 # The address customers and API clients use; signatures and links in e-mails are built from it.
 PUBLIC_URL = env_str("TIERDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+if _public.scheme not in {"http", "https"} or not _public.hostname or _public.query or _public.fragment:
+    raise ConfigurationError(
+        f"TIERDESK_PUBLIC_URL={PUBLIC_URL!r} is not the desk's address: use https://host[:port][/path]."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -240,6 +246,10 @@ MAILERS: dict[str, dict[str, Any]] = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("TIERDESK_FROM_EMAIL", "soporte@tierdesk.localhost")
+if not re.fullmatch(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", DEFAULT_FROM_EMAIL):
+    raise ConfigurationError(
+        f"TIERDESK_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} is not a bare e-mail address (e.g. soporte@desk.example.com)."
+    )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Background work goes through django.tasks; the backend is the only thing that changes.

@@ -2,11 +2,26 @@
 
 import gc
 import os
+import sys
 
 from django.core.wsgi import get_wsgi_application
 
+from tierdesk.env import ConfigurationError
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tierdesk.settings")
-application = get_wsgi_application()
+try:
+    application = get_wsgi_application()
+except ConfigurationError as error:
+    # A bad setting: one line naming the variable; exit status 3 stops gunicorn ("failed to boot").
+    sys.stderr.write(f"ConfigurationError: {error}\n")
+    raise SystemExit(3) from None
+
+from tierdesk.checks import missing_static_manifest  # noqa: E402 - after the settings are known
+
+if problem := missing_static_manifest():
+    # Every page would answer 500 ("Missing staticfiles manifest entry"): refuse to start instead.
+    sys.stderr.write(f"{problem}\n")
+    raise SystemExit(3)
 
 from django.urls import get_resolver  # noqa: E402 - after the settings are known
 

@@ -67,12 +67,18 @@ def production_values_from_the_docs() -> dict[str, str]:
     return values
 
 
+#: The production environment the docs give, as the other production checks start from it.
+PRODUCTION = production_values_from_the_docs()
+
+
 def test_check_deploy_is_clean_with_the_production_values_the_docs_give():
     values = production_values_from_the_docs()
     assert {"TIERDESK_DEBUG", "TIERDESK_SECRET_KEY", "TIERDESK_ENCRYPTION_KEYS", "TIERDESK_TRUSTED_PROXIES"} <= set(
         values
     )
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **values)
+    data = tempfile.mkdtemp()
+    assert run_manage("collectstatic", "--noinput", "-v0", TIERDESK_DATA_DIR=data, **values).returncode == 0
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", TIERDESK_DATA_DIR=data, **values)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 
@@ -102,3 +108,52 @@ def test_celery_acknowledges_late_and_takes_back_a_dead_workers_tasks_soon():
     assert int(retries) <= 3
     result = run_manage("shell", "-c", code, TIERDESK_TASK_BACKEND="celery", TIERDESK_CELERY_VISIBILITY_TIMEOUT="30")
     assert result.returncode != 0 and "TIERDESK_CELERY_VISIBILITY_TIMEOUT" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["dummy", "immediate"])
+def test_a_backend_that_runs_no_background_work_is_a_deploy_error(backend):
+    data = tempfile.mkdtemp()
+    run_manage("collectstatic", "--noinput", "-v0", TIERDESK_DATA_DIR=data, **PRODUCTION)
+    result = run_manage("check", "--deploy", TIERDESK_DATA_DIR=data, TIERDESK_TASK_BACKEND=backend, **PRODUCTION)
+    assert result.returncode != 0
+    assert "tierdesk.E001" in result.stderr and "TIERDESK_TASK_BACKEND" in result.stderr
+    on_a_laptop = run_manage("check", "--deploy", TIERDESK_DATA_DIR=data, TIERDESK_TASK_BACKEND=backend)
+    assert "tierdesk.E001" not in on_a_laptop.stderr  # with DEBUG, as `make run` and tests use them
+
+
+def test_the_web_process_refuses_to_start_without_collectstatic():
+    data = tempfile.mkdtemp()
+    code = "import tierdesk.wsgi"
+    env = {"TIERDESK_DATA_DIR": data, **PRODUCTION}
+    result = run_python(code, **env)
+    assert result.returncode == 3
+    assert "collectstatic" in result.stderr and "Traceback" not in result.stderr
+    assert "tierdesk.E002" in run_manage("check", "--deploy", **env).stderr
+    assert run_manage("collectstatic", "--noinput", "-v0", **env).returncode == 0
+    assert run_python(code, **env).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TIERDESK_FROM_EMAIL", "soporte"),
+        ("TIERDESK_FROM_EMAIL", "Soporte <soporte@desk.example.com>"),
+        ("TIERDESK_PUBLIC_URL", "desk.example.com"),
+        ("TIERDESK_PUBLIC_URL", "ftp://desk.example.com"),
+        ("TIERDESK_DEBUG", "perhaps"),
+    ],
+)
+def test_a_bad_setting_prints_one_line_naming_the_variable(variable, value):
+    for result in (run_manage("check", **{variable: value}), run_python("import tierdesk.wsgi", **{variable: value})):
+        assert result.returncode != 0
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert result.stderr.startswith(f"ConfigurationError: {variable}=")
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TIERDESK_", "DJANGO_"))}
+    environment.update({"TIERDESK_DATA_DIR": env.pop("TIERDESK_DATA_DIR", tempfile.mkdtemp()), **env})
+    environment["DJANGO_SETTINGS_MODULE"] = "tierdesk.settings"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )

@@ -1,5 +1,11 @@
 """Start the web server, the task worker, the scheduler and the mail listener together, and stop
-them together."""
+them together.
+
+A process that stops by itself is started again, up to ``RESTARTS`` times in ``RESTART_WINDOW``
+seconds; past that the desk stops, all of it, with a non-zero status that names the process.
+Each process runs in its own process group, so stopping it (SIGTERM, then SIGKILL after ten
+seconds) stops whatever it started too; none runs under an autoreloader.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,11 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 SMTP_HOST = "127.0.0.1"  # on this machine only: `make run` is for a laptop
+RESTARTS = 3
+RESTART_WINDOW = 300.0
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -32,7 +40,7 @@ def commands(*, addr: str, smtp_port: int | None) -> dict[str, list[str]]:
     manage = [sys.executable, "manage.py"]
     result = {
         "web": [*manage, "runserver", addr, "--noreload"],
-        "worker": [*manage, "db_worker", "--queue-name", "*", "--interval", "1"],
+        "worker": [*manage, "db_worker", "--queue-name", "*", "--interval", "1", "--no-reload"],
         "scheduler": [*manage, "desk_scheduler"],
     }
     if smtp_port is not None:
@@ -63,11 +71,8 @@ class Command(BaseCommand):
                 "Choose another with --smtp-port or TIERDESK_INBOUND_SMTP_PORT."
             )
             smtp_port = None
-        # Our own manage.py with fixed arguments: nothing here comes from outside.
-        processes = {
-            name: subprocess.Popen(cmd, env=os.environ.copy())  # noqa: S603
-            for name, cmd in commands(addr=options["addr"], smtp_port=smtp_port).items()
-        }
+        started = commands(addr=options["addr"], smtp_port=smtp_port)
+        processes = {name: self._start(name, cmd) for name, cmd in started.items()}
         self.stdout.write(self.style.SUCCESS(f"tierdesk is running at http://{options['addr']}/ (Ctrl-C stops it)"))
         if smtp_port is not None:
             self.stdout.write(
@@ -77,6 +82,8 @@ class Command(BaseCommand):
                 )
             )
         stopping = False
+        failed: str | None = None
+        restarts: dict[str, list[float]] = {name: [] for name in processes}
 
         def stop(signum: int, frame: Any) -> None:
             nonlocal stopping
@@ -87,16 +94,42 @@ class Command(BaseCommand):
         try:
             while not stopping:
                 for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(f"{name} stopped with exit code {process.returncode}; stopping the others.")
+                    if process.poll() is None or stopping:
+                        continue
+                    now = time.monotonic()
+                    recent = [at for at in restarts[name] if now - at < RESTART_WINDOW]
+                    if len(recent) >= RESTARTS:
+                        failed = f"{name} stopped with exit code {process.returncode} ({len(recent) + 1} times)"
+                        self.stderr.write(f"{failed}; stopping the others.")
                         stopping = True
+                        break
+                    restarts[name] = [*recent, now]
+                    self.stderr.write(f"{name} stopped with exit code {process.returncode}; starting it again.")
+                    processes[name] = self._start(name, started[name])
                 time.sleep(0.5)
         finally:
             for process in processes.values():
                 if process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
+                    _signal_group(process, signal.SIGTERM)
             for process in processes.values():
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    _signal_group(process, signal.SIGKILL)
+                    process.wait()
+        if failed is not None:
+            raise CommandError(f"The desk stopped: {failed}.")
+
+    def _start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        # Our own manage.py with fixed arguments: nothing here comes from outside. Its own process
+        # group, so stopping it stops what it started; Ctrl-C reaches it through us.
+        process = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)  # noqa: S603
+        self.stdout.write(f"{name} started (pid {process.pid})")
+        return process
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass
