@@ -174,3 +174,13 @@ def test_supervisors_read_the_records_in_the_admin_and_cannot_change_them(client
     client.force_login(desk.l1)
     assert client.get(reverse("admin:privacy_erasurerecord_changelist")).status_code in {302, 403}
     assert ErasureRecord.objects.filter(pk=record.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_admins_list_of_users_links_to_a_customers_personal_data(client, desk):  # type: ignore[no-untyped-def]
+    root = User.objects.create_superuser("root", "root@example.com", "a-long-test-password-1", language="en")
+    client.force_login(root)
+    page = client.get(reverse("admin:accounts_user_changelist")).text
+    assert reverse("privacy:person", args=[desk.lucia.pk]) in page
+    assert reverse("privacy:person", args=[desk.l1.pk]) not in page
+    assert client.get(reverse("privacy:person", args=[desk.lucia.pk])).status_code == 200
