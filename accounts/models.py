@@ -172,6 +172,12 @@ class User(AbstractUser):
         self.username = self.username.lower()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
+    def get_full_name(self) -> str:
+        """The name; a person whose data was erased is shown as "Former contact", in the reader's language."""
+        if self.erased_at is not None:
+            return str(_("Former contact"))
+        return super().get_full_name()
+
     @property
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER

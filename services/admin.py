@@ -10,6 +10,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import SupervisorsManage
 from services import actions
 from services.imports import ImportReport, UnreadableFile, read
 from services.models import Endpoint, Service
@@ -38,7 +39,7 @@ class ImportForm(forms.Form):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(SupervisorsManage, admin.ModelAdmin):
     list_display = ["reference", "product", "organisation", "status", "in_production", "host_node", "rack"]
     list_filter = ["product", "status", "in_production"]
     search_fields = ["reference", "external_id", "organisation__name", "host_node", "rack"]

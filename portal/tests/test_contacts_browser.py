@@ -48,7 +48,7 @@ def page(chromium, live_server):  # type: ignore[no-untyped-def]
     context = chromium.new_context(
         base_url=live_server.url, locale="es-ES", viewport={"width": 1200, "height": 900}, accept_downloads=True
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # the first page of a cold server on a busy machine
     tab = context.new_page()
     yield tab
     context.close()

@@ -155,7 +155,32 @@ def test_after_erasure_only_what_the_record_kept_still_names_the_person(client, 
     assert not erased.has_usable_password()
     messages = list(Message.objects.filter(ticket=history["ticket"]).order_by("id"))
     assert messages[0].author_id == lucia.pk and "[erased]" in messages[0].body  # the message stays, anonymous
+    assert erased.get_full_name() == "Former contact"
     assert not Attachment.objects.filter(uploaded_by=lucia).exists()
     assert record.removed["attachments"] == 1 and record.removed["api_tokens"] == 1
     page = client.get(reverse("privacy:person", args=[lucia.pk])).text
     assert "Issued invoices are kept as issued" in page
+
+
+@pytest.mark.django_db
+def test_supervisors_read_the_records_in_the_admin_and_cannot_change_them(client, desk, now):  # type: ignore[no-untyped-def]
+    record = ErasureRecord.objects.create(subject=desk.other, performed_by=desk.supervisor, created_at=now)
+    client.force_login(desk.supervisor)
+    assert client.get(reverse("admin:privacy_erasurerecord_changelist")).status_code == 200
+    assert client.get(reverse("admin:privacy_erasurerecord_change", args=[record.pk])).status_code == 200
+    assert (
+        client.post(reverse("admin:privacy_erasurerecord_delete", args=[record.pk]), {"post": "yes"}).status_code == 403
+    )
+    client.force_login(desk.l1)
+    assert client.get(reverse("admin:privacy_erasurerecord_changelist")).status_code in {302, 403}
+    assert ErasureRecord.objects.filter(pk=record.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_admins_list_of_users_links_to_a_customers_personal_data(client, desk):  # type: ignore[no-untyped-def]
+    root = User.objects.create_superuser("root", "root@example.com", "a-long-test-password-1", language="en")
+    client.force_login(root)
+    page = client.get(reverse("admin:accounts_user_changelist")).text
+    assert reverse("privacy:person", args=[desk.lucia.pk]) in page
+    assert reverse("privacy:person", args=[desk.l1.pk]) not in page
+    assert client.get(reverse("privacy:person", args=[desk.lucia.pk])).status_code == 200
