@@ -40,6 +40,7 @@ from pathlib import Path
 # Underscore names of other packages that the desk may use, each with why it is public after all.
 ALLOWED: dict[str, str] = {
     "_meta": "Model._meta, Django's documented Options API (docs: ref/models/meta)",
+    "_default_manager": "Model._default_manager, documented in Django's managers topic (Default managers)",
 }
 
 SKIPPED_DIRECTORIES = {".venv", "node_modules", ".git", "static", "locale", "templates", "__pycache__"}

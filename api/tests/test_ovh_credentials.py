@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from api import actions as api_actions
 from api.models import ConsumerKey, CredentialState, OvhApplication
-from api.tests.test_ovh_client import new_client, ovh_env, validated_client
+from api.tests.test_ovh_client import new_client, ovh_env, validated_client, validated_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 __all__ = ["ovh_env"]  # the fixture, shared with the client's own tests
@@ -166,8 +166,8 @@ def test_customers_revoke_keys_and_create_applications_in_the_manager(ovh_env, d
     )
     assert secret and application.application_key in shown
     assert "new-application-secret" not in browser.get("/api/tokens/").content.decode()  # shown once
-    own = validated_client(application, desk.lucia, rules=RULES)
-    own_with_secret = new_client(application, consumer_key=own._consumer_key, secret=secret.group(1))
+    _own, consumer_key = validated_key(application, desk.lucia, rules=RULES)
+    own_with_secret = new_client(application, consumer_key=consumer_key, secret=secret.group(1))
     assert own_with_secret.get("/support/tickets") == []
     assert application.pk in own_with_secret.get("/me/api/application")
     assert browser.post(f"/api/applications/{application.pk}/delete/").status_code == 302
