@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from automations import history as automation_history
 from console import queries as console_queries
 from console.models import PLACEHOLDERS, CallLog, CannedReply
 from console.views._base import _user
@@ -26,7 +27,17 @@ from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
 from tickets import actions, queries, rules
 from tickets.errors import ActionRefused, InvalidInput
-from tickets.models import ACTIVE_STATUSES, Attachment, Channel, EventKind, LinkKind, Status, Ticket, TicketLink
+from tickets.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    Channel,
+    EventKind,
+    LinkKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketLink,
+)
 
 #: The guide's moves by their names (in Spanish, the guide's own words).
 MOVE_LABELS = {
@@ -85,6 +96,16 @@ def describe_event(event: Any, *, categories: dict[str, str] | None = None, open
         return _("#%(number)s (%(link)s): %(reason)s") % values
     if kind == EventKind.REOPENED:
         return stored_text.render(data.get("reason", ""))
+    if kind == EventKind.PRIORITY:
+        labels = dict(Priority.choices)
+        before, after = data.get("before", ""), data.get("after", "")
+        return _("%(before)s → %(after)s: %(reason)s") % {
+            "before": labels.get(before, before),
+            "after": labels.get(after, after),
+            "reason": stored_text.render(data.get("reason", "")),
+        }
+    if kind == EventKind.AUTOMATION:
+        return automation_history.describe_event(data)
     if kind == EventKind.SCORED:
         return f"{data.get('score')}/5"
     return ""
@@ -125,6 +146,7 @@ def _workspace(
         ),
         "staff": console_queries.level_staff(ticket.level),
         "can_work": can_work,
+        "priorities": Priority.choices,
         "is_active": ticket.status in ACTIVE_STATUSES,
         "errors": errors or {},
         "data": data or {},
@@ -151,6 +173,7 @@ TICKET_ACTIONS = {
     "reopen",
     "move",
     "merge",
+    "priority",
 }
 
 
@@ -177,9 +200,14 @@ def ticket_action(request: HttpRequest, number: int) -> HttpResponse:
     try:
         target = _run_ticket_action(action, ticket, user, request, now) or ticket
     except ActionRefused as refused:
-        form = {"reply": "reply", "note": "note", "move": "move", "merge": "merge", "reopen": "reopen"}.get(
-            action, "general"
-        )
+        form = {
+            "reply": "reply",
+            "note": "note",
+            "move": "move",
+            "merge": "merge",
+            "reopen": "reopen",
+            "priority": "priority",
+        }.get(action, "general")
         if action == "move":
             form = f"move:{request.POST.get('move', '')}"
         return _workspace(request, ticket, errors={form: str(refused.message)}, data=data, status=refused.status)
@@ -207,6 +235,10 @@ def _run_ticket_action(action: str, ticket: Ticket, user: User, request: HttpReq
         )
     elif action == "claim":
         actions.claim_ticket(ticket, actor=user, now=now)
+    elif action == "priority":
+        actions.set_priority(
+            ticket, priority=post.get("priority", ""), reason=post.get("reason", ""), actor=user, now=now
+        )
     elif action == "assign":
         assignee = None
         wanted = post.get("assignee", "")

@@ -13,11 +13,14 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
-from core import rows, stored_text
+from core import stored_text
 from core.counters import next_value
-from levels.models import Category, SupportLevel, TicketKind
+from levels.models import Category, SupportLevel
 from services.models import Service
 from sla import clock as sla_clock
+from sla import plans
+from sla.models import Priority
+from sla.priority import Urgency, priority_for
 from tickets import dispatch
 from tickets.actions._base import (
     BODY_MAX,
@@ -49,6 +52,8 @@ def open_ticket(
     attachments: Sequence[UploadedFile] = (),
     level: SupportLevel | None = None,
     priority: str | None = None,
+    urgency: str | None = None,
+    services_affected: int = 1,
     in_transaction: Callable[[], None] | None = None,
 ) -> Ticket:
     """Open a ticket for a customer, from the Manager, a direct link, the phone, e-mail, the API or monitoring.
@@ -59,6 +64,10 @@ def open_ticket(
     first inside that transaction (the API counts the call against its rate limit there).
     ``body`` is what the customer wrote, or the desk's own words as a coded text
     (``core.stored_text.coded``, monitoring), shown in each reader's language.
+
+    The priority, unless given, follows impact × urgency (``sla.priority``): ``urgency`` is the
+    customer's answer on the incident form ("is your service completely down?"). The ticket
+    keeps the customer's support plan, whose target for its level and priority sets its clock.
     """
     now = _now(now)
     if actor is not None and actor.is_customer and actor.organisation_id != organisation.pk:
@@ -69,6 +78,8 @@ def open_ticket(
         )
     if service is not None and service.organisation_id != organisation.pk:
         raise InvalidInput("service_not_yours", _("This service does not belong to this customer."), field="service")
+    if service is not None and service.is_deactivated:
+        raise InvalidInput("service_inactive", _("This service is no longer active."), field="service")
     if not category.active:
         raise InvalidInput("category_inactive", _("This type of request is no longer offered."), field="category")
     if channel not in Channel.values:
@@ -82,8 +93,18 @@ def open_ticket(
             body = stored_text.render(coded)
     typed = body if isinstance(body, str) else ""
     body = _text(typed, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
+    if priority is not None and priority not in Priority.values:
+        raise InvalidInput("priority_invalid", _("Unknown priority."), field="priority")
+    if urgency not in (None, "", *Urgency):
+        raise InvalidInput("urgency_invalid", _("Choose how badly the service is affected."), field="urgency")
     uploads = clean_uploads(attachments)
     level = level or category.level
+    priority = priority or priority_for(
+        category.kind,
+        urgency=urgency or None,
+        service_live=service.status == "active" if service is not None else None,
+        services_affected=services_affected,
+    )
     ticket = Ticket(
         organisation=organisation,
         requester=requester,
@@ -94,7 +115,8 @@ def open_ticket(
         subject=subject,
         channel=channel,
         status=Status.NEW,
-        priority=priority or ("high" if category.kind == TicketKind.INCIDENT else "normal"),
+        priority=priority,
+        support_plan=plans.plan_code_for(organisation.pk),
         team=_default_team(level, category),
         last_message_from=Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER,
         created_at=now,
@@ -102,8 +124,8 @@ def open_ticket(
     )
     # The SLA clock starts now, so its due times are written by the ticket's INSERT itself.
     sla_clock.start(ticket, now)
-    # Every row's INSERT is worked out now, but for what only the transaction knows: the
-    # ticket's number, the keys of the rows inserted before.
+    # The rows are built now; the transaction holds only their INSERTs and what only it knows
+    # (the ticket's number, the keys of the rows inserted before).
     sender = Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER
     message = Message(
         ticket=ticket,
@@ -122,17 +144,18 @@ def open_ticket(
         "category": category.code,
         "channel": channel,
         "service": service.reference if service else None,
+        "priority": priority,
+        "urgency": urgency or None,
     }
     event = TicketEvent(ticket=ticket, actor=actor, kind=EventKind.CREATED, data=data, created_at=now)
-    pending_ticket = rows.Pending(ticket, later=["number"])
-    pending_message = rows.Pending(message, later=["ticket"])
-    pending_event = rows.Pending(event, later=["ticket", "data"])
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
-        pending_ticket.insert(number=next_value("ticket", start=TICKET_NUMBER_START))
-        pending_message.insert(ticket=ticket)
+        ticket.number = next_value("ticket", start=TICKET_NUMBER_START)
+        ticket.save(force_insert=True)
+        message.save(force_insert=True)  # its ticket's key, known now, is taken from the ticket
         _store_attachments(ticket, message, uploads, actor=requester, now=now)
-        pending_event.insert(ticket=ticket, data={**data, "message_id": message.pk})
+        event.data = {**data, "message_id": message.pk}
+        event.save(force_insert=True)
         dispatch.pending(event.pk)
     return ticket
