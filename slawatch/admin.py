@@ -16,7 +16,9 @@ from tickets.models import SlaMeasurement
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(SupervisorsManage, admin.ModelAdmin):
-    list_display = ["display_name", "code", "time_zone", "always_open", "country", "subdivision", "updated_at"]
+    # By name, in the reader's language: the code is an identifier, not something people read.
+    list_display = ["display_name", "time_zone", "always_open", "country", "subdivision", "updated_at"]
+    search_fields = ["code", "name"]
     readonly_fields = ["updated_at"]
 
     @admin.display(description=_("name"), ordering="name")

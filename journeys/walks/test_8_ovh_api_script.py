@@ -20,7 +20,6 @@ import pytest
 import requests
 import time_machine
 
-from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import DOWN, LANGUAGES, Walk, load_demo, madrid, on_every_screen, set_endpoint
 
@@ -135,24 +134,10 @@ def test_lucias_script_talks_to_the_desk(language, walked):  # type: ignore[no-u
     walked(JOURNEY, walk, customers=language)
 
 
-test_no_raw_codes = on_every_screen(
-    JOURNEY,
-    walk,
-    checks.raw_codes,
-    es=d.both(d.HISTORY_CODES, d.PROBE_DETAIL_CODES),
-    en=d.both(d.HISTORY_CODES, d.PROBE_DETAIL_CODES),
-    fr=d.both(d.HISTORY_CODES, d.PROBE_DETAIL_CODES),
-)
-test_every_text_in_the_readers_language = on_every_screen(
-    JOURNEY,
-    walk,
-    checks.other_language_words,
-    es=d.both(d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-    en=d.both(d.MOVE_NAMES, d.TRIAGE_STORED),
-    fr=d.both(d.MOVE_NAMES, d.TRIAGE_STORED, d.PROBE_ENGLISH, d.HISTORY_CODES),
-)
-test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr", fr=d.FRENCH_COLONS_STORED)
-test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods, en=d.DOUBLE_PERIOD)
+test_no_raw_codes = on_every_screen(JOURNEY, walk, checks.raw_codes)
+test_every_text_in_the_readers_language = on_every_screen(JOURNEY, walk, checks.other_language_words)
+test_french_typography = on_every_screen(JOURNEY, walk, checks.french_spacing, "fr")
+test_no_double_periods = on_every_screen(JOURNEY, walk, checks.double_periods)
 test_no_serious_accessibility_violations = on_every_screen(JOURNEY, walk, checks.serious_axe)
 test_no_django_defaults = on_every_screen(JOURNEY, walk, checks.django_defaults)
 test_no_level_moves_that_stay_put = on_every_screen(JOURNEY, walk, checks.no_op_moves)

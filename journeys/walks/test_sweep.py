@@ -243,15 +243,13 @@ def fact(walked, reader: str, step: str, name: str):  # type: ignore[no-untyped-
     return screen.facts[name]
 
 
-SPANISH = d.both(d.MOVE_NAMES, d.TRIAGE_STORED)
-test_no_spanish_on_english_or_french_pages = swept_check(checks.spanish_text, en=SPANISH, fr=SPANISH)
-RAW = d.both(d.HISTORY_CODES, d.QUOTE_STEP_CODES, d.REPORT_FIELD_KEYS)
-test_no_raw_codes = swept_check(checks.raw_codes, en=RAW, fr=RAW)
+test_no_spanish_on_english_or_french_pages = swept_check(checks.spanish_text)
+test_no_raw_codes = swept_check(checks.raw_codes)
 test_no_django_defaults = swept_check(checks.django_defaults)
 test_no_level_moves_that_stay_put = swept_check(checks.no_op_moves)
 test_numbers_for_machines_are_not_localised = swept_check(checks.localised_numbers)
-test_no_double_periods = swept_check(checks.double_periods, en=d.DOUBLE_PERIOD)
-test_french_typography = swept_check(checks.french_spacing, fr=d.HISTORY_CODES)
+test_no_double_periods = swept_check(checks.double_periods)
+test_french_typography = swept_check(checks.french_spacing)
 
 
 @pytest.mark.parametrize("reader", languages(*READERS))

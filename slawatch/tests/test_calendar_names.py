@@ -28,3 +28,4 @@ def test_the_administration_lists_calendars_by_name(client, desk):
     client.force_login(desk.supervisor)
     page = client.get("/admin/sla/businesscalendar/").text
     assert "Du lundi au vendredi, 09:00–18:00 (Madrid)" in page and "Lunes a viernes" not in page
+    assert "madrid-business" not in page

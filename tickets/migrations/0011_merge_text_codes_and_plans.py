@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0009_message_text_code'),
+        ('tickets', '0010_message_text_code'),
         ('tickets', '0010_status_activity_index'),
     ]
 

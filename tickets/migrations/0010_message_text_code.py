@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0008_sla_measurements'),
+        ('tickets', '0009_plans_priority_automation_events'),
     ]
 
     operations = [
