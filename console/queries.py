@@ -17,7 +17,7 @@ from accounts.models import ROLE_LEVEL, Role, User
 from console.sqlfunctions import SecondsBetween, WeekStart
 from levels.models import Category, SupportLevel, Team
 from services.models import Product
-from sla.models import Outcome
+from sla.models import PRIORITY_RANK, Outcome, SupportPlan
 from tickets import queries as ticket_queries
 from tickets.models import ACTIVE_STATUSES, Channel, EventKind, SlaClock, SlaMeasurement, Status, Ticket, TicketEvent
 
@@ -377,3 +377,31 @@ def _fill_weeks(since: datetime, weeks: int, rows: Any, keys: tuple[str, ...]) -
         row = found.get(start, {})
         result.append({"week": start, **{key: row.get(key, 0) or 0 for key in keys}})
     return result
+
+
+@dataclass
+class PlanRow:
+    plan: str  # the plan's name in the reader's language ("—" for tickets opened before plans)
+    counts: list[int]  # per priority, most urgent first
+    late: int  # of which past their target
+
+
+def active_by_plan_and_priority() -> list[PlanRow]:
+    """Active tickets per support plan and priority, and how many are past their target (two queries)."""
+    priorities = sorted(PRIORITY_RANK, key=PRIORITY_RANK.__getitem__)
+    names = {plan.code: plan.name for plan in SupportPlan.objects.all()}
+    rows: dict[str, PlanRow] = {}
+    grouped = (
+        Ticket.objects.filter(status__in=ACTIVE_STATUSES)
+        .values("support_plan", "priority")
+        .annotate(total=Count("id"), late=Count("id", filter=Q(sla_state="breached")))
+        .order_by()
+    )
+    for item in grouped:
+        code = item["support_plan"]
+        row = rows.setdefault(code, PlanRow(names.get(code, code) or "—", [0] * len(priorities), 0))
+        if item["priority"] in priorities:
+            row.counts[priorities.index(item["priority"])] += item["total"]
+        row.late += item["late"]
+    order = {code: index for index, code in enumerate(names)}
+    return [rows[code] for code in sorted(rows, key=lambda code: order.get(code, len(order)))]

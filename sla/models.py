@@ -274,7 +274,7 @@ class Priority(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
-PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+PRIORITY_RANK: dict[str, int] = {"critical": 0, "high": 1, "normal": 2, "low": 3}
 
 
 class OvhSupportLevel(models.TextChoices):

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.db.models import Q
 
-from sla.models import PRIORITY_RANK, CustomerPlan, PlanTarget, Priority, SlaPolicy, SupportPlan
+from sla.models import PRIORITY_RANK, CustomerPlan, PlanTarget, SlaPolicy, SupportPlan
 from sla.priority import priority_for
 
 
@@ -70,7 +70,7 @@ def targets_of(plan: SupportPlan) -> dict[str, dict[str, PlanTarget]]:
     for target in plan.targets.select_related("level").order_by("level__order"):
         table.setdefault(target.level.code, {})[target.priority] = target
     for row in table.values():
-        ordered = dict(sorted(row.items(), key=lambda item: PRIORITY_RANK.get(Priority(item[0]), 9)))
+        ordered = dict(sorted(row.items(), key=lambda item: PRIORITY_RANK.get(item[0], 9)))
         row.clear()
         row.update(ordered)
     return table

@@ -14,6 +14,7 @@ from console import charts
 from console import queries as console_queries
 from console.views._base import _user
 from core.permissions import staff_required
+from sla.models import PRIORITY_RANK, Priority
 
 
 @staff_required
@@ -28,6 +29,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "console/dashboard.html",
         {
             "data": data,
+            "by_plan": console_queries.active_by_plan_and_priority(),
+            "priorities": [label for _value, label in sorted(Priority.choices, key=lambda c: PRIORITY_RANK[c[0]])],
             "backlog_chart": charts.bars(
                 [
                     (f"{row['level'].code} · {row['team'].name if row['team'] else '—'}", [row["total"]])

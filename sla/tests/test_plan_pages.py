@@ -92,3 +92,28 @@ def test_the_console_queue_shows_each_tickets_priority(client, desk, open_incide
     page = client.get(reverse("console:queue") + "?level=L1").text
     assert f"#{ticket.number}" in page
     assert '<span class="badge priority-high" data-priority="high">High</span>' in page
+
+
+def test_the_dashboard_breaks_the_active_tickets_down_by_plan_and_priority(client, desk, open_incident, now):
+    from tickets import actions
+
+    CustomerPlan.objects.create(organisation=desk.lucia.organisation, plan=SupportPlan.objects.get(code="premium"))
+    open_incident()  # Lucía: premium, high
+    second = open_incident()
+    actions.set_priority(second, priority="critical", reason="Shop down", actor=desk.l1, now=now)
+    actions.open_ticket(
+        organisation=desk.pedro.organisation,
+        requester=desk.pedro,
+        service=desk.mail,
+        category=desk.category("configure_mail"),
+        subject="Mail",
+        body="How?",
+        channel="manager",
+        actor=desk.pedro,
+        now=now,
+    )  # Pedro: standard, normal
+    client.force_login(desk.supervisor)
+    page = client.get(reverse("console:dashboard")).text
+    section = page.split('id="by-plan"')[1].split("</section>")[0]
+    assert "<tr><td>Standard</td><td>0</td><td>0</td><td>1</td><td>0</td><td>0</td></tr>" in section
+    assert "<tr><td>Premium</td><td>1</td><td>1</td><td>0</td><td>0</td><td>0</td></tr>" in section
