@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -37,6 +39,14 @@ class Role(models.TextChoices):
     BILLING = "billing", _("Billing")
 
 
+class ContactRole(models.TextChoices):
+    """What a customer's contact is to their organisation."""
+
+    OWNER = "owner", _("Owner")
+    TECHNICAL = "technical", _("Technical contact")
+    BILLING = "billing", _("Billing contact")
+
+
 STAFF_ROLES = frozenset(role for role in Role.values if role != Role.CUSTOMER)
 
 # The support level each working role belongs to. Supervisors and billing work across levels.
@@ -59,6 +69,15 @@ class Organisation(models.Model):
     country = models.CharField(_("country"), max_length=2, default="ES", help_text=_("ISO 3166-1 alpha-2 code"))
     vat_id = models.CharField(_("VAT number"), max_length=32, blank=True)
     address = models.TextField(_("address"), blank=True)
+    external_id = models.CharField(
+        _("provider's identifier"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The identifier of this customer in the provider's own systems."),
+    )
+    active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -115,6 +134,22 @@ class User(AbstractUser):
     )
     country = models.CharField(_("country"), max_length=2, default="ES")
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # A customer contact's place in their organisation, and what it lets them do.
+    contact_role = models.CharField(
+        _("role in the organisation"), max_length=16, choices=ContactRole.choices, blank=True
+    )
+    may_open_tickets = models.BooleanField(_("may open tickets"), default=True)
+    sees_billing = models.BooleanField(_("sees quotes and invoices"), default=True)
+    receives_incident_mail = models.BooleanField(_("receives incident e-mail"), default=True)
+    external_id = models.CharField(
+        _("provider's identifier"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The identifier of this person in the provider's own systems."),
+    )
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     objects: ClassVar[DeskUserManager] = DeskUserManager()  # type: ignore[assignment]
 
@@ -151,6 +186,10 @@ class User(AbstractUser):
         return ROLE_LEVEL.get(Role(self.role))
 
     @property
+    def is_owner(self) -> bool:
+        return self.is_customer and self.contact_role == ContactRole.OWNER
+
+    @property
     def customer_identifier(self) -> str:
         return self.username
 
@@ -165,7 +204,7 @@ class TOTPDevice(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="totp_device"
     )
-    secret = models.CharField(_("secret"), max_length=64)
+    secret = EncryptedTextField(_("secret"))  # encrypted at rest (core.crypto)
     confirmed_at = models.DateTimeField(_("switched on"), null=True, blank=True)
     last_used_step = models.BigIntegerField(_("last code step"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from accounts.models import LoginAttempt, TOTPDevice, User
+from core.netaddr import client_address
 
 TOTP_PERIOD = 30
 
@@ -23,10 +24,10 @@ def normalise_identifier(value: str) -> str:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from. Behind a proxy, the proxy must set REMOTE_ADDR (e.g. gunicorn
-    with --forwarded-allow-ips) so that one customer's failures are not counted against everyone."""
-    value = request.META.get("REMOTE_ADDR") or None
-    return value
+    """The address the request came from; behind the proxies ``TIERDESK_TRUSTED_PROXIES`` names,
+    the client's address they forwarded (``core.netaddr``), so that one customer's failures are
+    not counted against everyone behind the same proxy."""
+    return client_address(request)
 
 
 @dataclass(frozen=True)

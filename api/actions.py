@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Role, User
 from api.models import ApiToken, ConsumerKey, CredentialState, OvhApplication, Scope
 from core import rows
 from tickets.errors import ActionRefused, InvalidInput, NotFound
@@ -48,6 +48,8 @@ def create_token(*, user: User, name: str, scope: str, actor: User, now: datetim
         raise InvalidInput("name_too_long", _("The name is too long (at most 100 characters)."), field="name")
     if scope not in Scope.values:
         raise InvalidInput("scope_invalid", _("Choose read or read and write."), field="scope")
+    if scope == Scope.PROVISIONING and not (user.role == Role.SUPERVISOR or user.is_superuser):
+        raise InvalidInput("scope_staff_only", _("Only supervisors can create provisioning tokens."), field="scope")
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_TOKENS_PER_USER:
         raise ActionRefused("too_many_tokens", _("Revoke a token before creating another."))
     prefix = secrets.token_hex(4)

@@ -2,8 +2,9 @@
 idempotency records, rate-limit windows, and outbound webhooks with their deliveries.
 
 Secrets that only need to be recognised (API tokens, consumer keys) are stored as SHA-256
-digests; the application secret of an OVH application is kept as given, because the ``$1$``
-signature is computed from it.
+digests; the application secret of an OVH application and a webhook's signing secret are needed
+in clear to compute signatures, so they are kept encrypted with the keys of
+``TIERDESK_ENCRYPTION_KEYS`` (``core.crypto``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
+
 
 class Scope(models.TextChoices):
     READ = "read", _("Read only")
     WRITE = "write", _("Read and write")
+    PROVISIONING = "provisioning", _("Provisioning (staff integrations)")
 
 
 class ApiToken(models.Model):
@@ -31,7 +35,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     digest = models.CharField(_("digest"), max_length=64)
-    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.READ)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField(_("created"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -101,7 +105,7 @@ class OvhApplication(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     application_key = models.CharField(_("application key"), max_length=64, unique=True)
-    application_secret = models.CharField(_("application secret"), max_length=64)
+    application_secret = EncryptedTextField(_("application secret"))  # encrypted at rest (core.crypto)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -178,7 +182,7 @@ class Webhook(models.Model):
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list, help_text=_("Event names, e.g. ticket.created."))
-    secret = models.CharField(_("signing secret"), max_length=100)
+    secret = EncryptedTextField(_("signing secret"))  # encrypted at rest (core.crypto)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True

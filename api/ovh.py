@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
@@ -37,6 +38,7 @@ from api.models import ConsumerKey, CredentialState, OvhApplication
 from core.signing import verify_ovh_signature
 from levels.models import Category, LevelCode, TicketKind
 from services.queries import service_of
+from sla import plans
 from tickets import actions, queries
 from tickets.errors import ActionRefused, Forbidden, InvalidInput, NotFound
 from tickets.models import ACTIVE_STATUSES, Channel, Sender, Status, Ticket
@@ -90,7 +92,9 @@ class OvhError(Exception):
             400: "Client::BadRequest",
             403: "Client::Forbidden",
             404: "Client::NotFound",
+            405: "Client::MethodNotAllowed",
             409: "Client::Conflict",
+            413: "Client::RequestEntityTooLarge",
             429: "Client::TooManyRequests",
         }.get(status, "Server::InternalServerError")
         self.error_code = error_code
@@ -207,7 +211,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise OvhError(400, "Invalid JSON received") from None
     if data is None:
         return {}
@@ -332,7 +336,9 @@ def auth_credential(request: HttpRequest, caller: None) -> Any:
 
 
 def support_level(request: HttpRequest, caller: Caller) -> Any:
-    return {"level": "standard"}
+    """The caller's organisation's support plan, by the name OVH's API gives it."""
+    plan = plans.plan_for(caller.user.organisation_id)
+    return {"level": plan.ovh_level if plan is not None else "standard"}
 
 
 def _tickets(caller: Caller) -> QuerySet[Ticket]:
@@ -429,7 +435,7 @@ def create_ticket(request: HttpRequest, caller: Caller) -> Any:
     ):
         raise OvhError(400, "Invalid value for parameter watchers: at most 10 e-mail addresses")
     if kind == "criticalIntervention":
-        raise OvhError(403, "criticalIntervention requires VIP support level")
+        raise OvhError(403, "criticalIntervention requires VIP support level", error_code="FORBIDDEN")
     service = None
     service_name = _string(data, "serviceName", maximum=255)
     if service_name:
@@ -534,7 +540,16 @@ _REFUSAL_STATUS = {InvalidInput: 400, NotFound: 404, Forbidden: 403}
 
 @csrf_exempt
 def dispatch(request: HttpRequest, version: str, path: str) -> HttpResponse:
-    """Route ``/1.0/<path>`` (or ``/v1/<path>``) to an operation, authenticating on the way."""
+    """Route ``/1.0/<path>`` (or ``/v1/<path>``) to an operation, authenticating on the way.
+
+    The OVH API speaks English whatever the caller's browser or the key owner reads, as OVH's own
+    does: the desk's refusals (``ActionRefused``) are rendered in English here.
+    """
+    with translation.override("en"):
+        return _dispatch(request, path)
+
+
+def _dispatch(request: HttpRequest, path: str) -> HttpResponse:
     relative = "/" + path
     method = (request.method or "GET").upper()
     try:
@@ -551,6 +566,9 @@ def dispatch(request: HttpRequest, version: str, path: str) -> HttpResponse:
         raise OvhError(405, f"Method {method} is not allowed on {relative[:200]}", cls="Client::MethodNotAllowed")
     except OvhError as error:
         return _respond(error.body(), error.status, error.headers)
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return _respond(OvhError(413, f"Request body too large (at most {limit} MiB)").body(), 413)
     except ActionRefused as refused:
         status = next((code for kind, code in _REFUSAL_STATUS.items() if isinstance(refused, kind)), 409)
         return _respond(OvhError(status, str(refused.message)).body(), status)

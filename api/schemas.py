@@ -6,7 +6,21 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, Field, StringConstraints
+from ninja.files import UploadedFile
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+
+# Declared in the OpenAPI document (for generated clients and fuzzers); ``_clean_text`` refuses
+# a NUL with its own message.
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+NO_NUL = Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
+
+
+class NonEmptyFile(UploadedFile):
+    """An uploaded file, declared with at least one byte (an empty one is refused: file_empty)."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "string", "format": "binary", "minLength": 1}
 
 
 def _clean_text(value: str) -> str:
@@ -19,9 +33,9 @@ def _clean_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_clean_text)]
+Text = Annotated[str, AfterValidator(_clean_text), NO_NUL]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$")]
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_clean_text)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_clean_text), NO_NUL]
 StatusName = Literal["new", "open", "waiting_customer", "resolved", "closed"]
 LevelName = Literal["L1", "L2", "L3"]
 
@@ -46,7 +60,10 @@ class TicketOut(Schema):
     category: str | None
     service: str | None
     channel: str
-    priority: str
+    priority: str = Field(description="low, normal, high or critical: from impact × urgency, changed by staff.")
+    support_plan: str | None = Field(
+        default=None, description="Code of the customer's support plan when the ticket was opened (e.g. premium)."
+    )
     last_message_from: str
     created_at: datetime
     updated_at: datetime
@@ -61,8 +78,8 @@ class TicketPage(Schema):
 
 
 class TicketCreate(Schema):
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_clean_text)]
-    body: Annotated[str, StringConstraints(min_length=1, max_length=50_000), AfterValidator(_clean_text)]
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_clean_text), NO_NUL]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=50_000), AfterValidator(_clean_text), NO_NUL]
     category: Code = Field(description="A category code from GET /categories.")
     service: Reference | None = Field(default=None, description="The service reference, e.g. ns3012345.ip-51-75-1.eu.")
     customer: Reference | None = Field(
@@ -95,29 +112,36 @@ class MessagePage(Schema):
 
 
 class ReplyIn(Schema):
-    body: Annotated[str, StringConstraints(min_length=1, max_length=50_000), AfterValidator(_clean_text)]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=50_000), AfterValidator(_clean_text), NO_NUL]
     then: Literal["waiting_customer", "resolved"] | None = Field(
         default=None, description="Staff only: set the status in the same step."
     )
 
 
 class ReopenIn(Schema):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text), NO_NUL]
 
 
 class ScoreIn(Schema):
     score: int = Field(ge=1, le=5)
-    comment: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_clean_text)] = ""
+    comment: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_clean_text), NO_NUL] = ""
 
 
 class TransferIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"move": {"const": "is_an_incident"}}, "required": ["move"]},
+            "then": {"required": ["category"], "properties": {"category": {"type": "string"}}},
+        }
+    )
+
     move: Literal["not_an_incident", "is_an_incident", "needs_intervention"] = Field(
         description="not_an_incident: L1 → L2 (same ticket); is_an_incident: L2 → a new linked L1 incident; "
         "needs_intervention: to L2 commercial for a quote (then L3)."
     )
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_clean_text), NO_NUL]
     category: Code | None = Field(default=None, description="Target category (required for is_an_incident).")
-    customer_message: Annotated[str, StringConstraints(max_length=50_000), AfterValidator(_clean_text)] = ""
+    customer_message: Annotated[str, StringConstraints(max_length=50_000), AfterValidator(_clean_text), NO_NUL] = ""
 
 
 class TransferOut(Schema):
@@ -213,7 +237,7 @@ class AcceptIn(Schema):
 
 
 class RejectIn(Schema):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_clean_text)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_clean_text), NO_NUL]
 
 
 class InvoiceLineOut(Schema):

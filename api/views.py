@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.models import Role
 from api import actions
 from api.errors import error_body
 from api.models import ApiToken, CredentialState, Scope
@@ -23,6 +28,12 @@ NEW_TOKEN_KEY = "api_new_token"  # noqa: S105 - a session key name, not a secret
 class TokenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, help_text=gettext_lazy("e.g. backup script"))
     scope = forms.ChoiceField(label=gettext_lazy("Access"), choices=Scope.choices, initial=Scope.READ)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not (user is not None and (user.role == Role.SUPERVISOR or user.is_superuser)):
+            # Provisioning tokens are the provider's integrations: supervisors create them.
+            self.fields["scope"].choices = [c for c in Scope.choices if c[0] != Scope.PROVISIONING]  # type: ignore[attr-defined]
 
 
 def _token_page(
@@ -42,6 +53,25 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body("not_found", _("There is no such API call.")), status=404)
 
 
+def json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``405`` with the API's error body and the ``Allow`` header the view gave."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            message = _("The method %(method)s is not allowed here; allowed: %(allowed)s.") % {
+                "method": request.method,
+                "allowed": response.get("Allow", ""),
+            }
+            refused = JsonResponse(error_body("method_not_allowed", message), status=405)
+            refused["Allow"] = response.get("Allow", "")
+            return refused
+        return response
+
+    return wrapper
+
+
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     """List, create and revoke personal tokens.
@@ -50,10 +80,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
     from it as it is shown, so a reload neither shows it again nor creates a second token.
     """
     if request.method != "POST":
-        response = _token_page(request, TokenForm(), new_secret=request.session.pop(NEW_TOKEN_KEY, None))
+        response = _token_page(
+            request, TokenForm(user=request.user), new_secret=request.session.pop(NEW_TOKEN_KEY, None)
+        )
         response["Cache-Control"] = "no-store"
         return response
-    form = TokenForm(request.POST)
+    form = TokenForm(request.POST, user=request.user)
     if not form.is_valid():
         return _token_page(request, form, status=400)
     try:

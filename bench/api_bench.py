@@ -19,6 +19,7 @@ What it does, all on 127.0.0.1 and in a throw-away directory:
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -187,6 +188,7 @@ def main() -> None:
         "TIERDESK_DATABASE_URL": f"sqlite:///{database}",
         "TIERDESK_DEBUG": "false",
         "TIERDESK_SECRET_KEY": secrets.token_urlsafe(60),
+        "TIERDESK_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "TIERDESK_ALLOWED_HOSTS": "127.0.0.1",
         "TIERDESK_SSL_REDIRECT": "false",
         "TIERDESK_SECURE_COOKIES": "false",

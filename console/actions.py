@@ -70,6 +70,12 @@ def verify_caller(*, customer_identifier: str, service_reference: str) -> Caller
             % {"reference": reference, "identifier": identifier},
             field="service_reference",
         )
+    if service.is_deactivated:
+        raise InvalidInput(
+            "service_inactive",
+            _("The service %(reference)s is no longer active.") % {"reference": reference},
+            field="service_reference",
+        )
     return Caller(organisation=contact.organisation, contact=contact, service=service)
 
 

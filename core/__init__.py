@@ -2,5 +2,5 @@
 
 Counters, the transactional outbox, model rows built once, request signatures and replay keys,
 text in three languages, the administration's base class, permission helpers, the template
-filters every page uses, the SQLite backend and the test helpers. It imports no app of the desk.
+filters every page uses, the SQLite connections and the test helpers. It imports no app of the desk.
 """

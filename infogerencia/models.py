@@ -535,7 +535,7 @@ class Invoice(models.Model):
         return self.number
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
+        if self.pk is not None:  # a row read or written already: never an UPDATE
             raise ImmutableInvoiceError("Issued invoices are never changed; issue a credit note instead.")
         super().save(*args, **kwargs)
 

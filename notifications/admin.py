@@ -123,7 +123,7 @@ class InboundMailAdmin(ReadOnlyMixin, admin.ModelAdmin):
             text = "\n".join(lines)
         except Exception:
             text = head.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
-        return format_html('<pre style="white-space:pre-wrap">{}</pre>', text)
+        return format_html("<pre>{}</pre>", text)  # no inline style: the CSP refuses it
 
     @admin.action(description=_("Process the selected quarantined mail again"))
     def process_again(self, request: HttpRequest, queryset: QuerySet[InboundMail]) -> None:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
+from sla.plans import duration_text, promised_first_response
+from sla.priority import Urgency
 from tickets import rules
 from tickets.models import Channel, Status
 
@@ -46,10 +48,25 @@ def _service_label(service: Service) -> str:
     return f"{label} ({service.display_name})" if service.display_name else label
 
 
+class ServiceChoiceField(forms.ChoiceField):
+    """The customer's active services; one no longer active is refused by name, not as unknown."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retired: set[str] = set()
+
+    def validate(self, value: Any) -> None:
+        if value in self.retired:
+            raise forms.ValidationError(
+                _("This service is no longer active. Choose one of your active services."), code="service_inactive"
+            )
+        super().validate(value)
+
+
 class TicketForm(forms.Form):
     """What both forms share: the customer's own services, the description, the attachments."""
 
-    service = forms.ChoiceField(
+    service = ServiceChoiceField(
         label=_("Service"),
         error_messages={
             "invalid_choice": _("This service is not one of yours. Choose one of your services."),
@@ -84,7 +101,9 @@ class TicketForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.services = {s.reference: s for s in _customer_services(user)}
+        services = _customer_services(user)
+        self.services = {s.reference: s for s in services if not s.is_deactivated}
+        self.fields["service"].retired = {s.reference for s in services if s.is_deactivated}  # type: ignore[attr-defined]
         choices = [(ref, _service_label(s)) for ref, s in self.services.items()]
         self.fields["service"].choices = [("", _("— choose —")), *choices]  # type: ignore[attr-defined]
 
@@ -130,7 +149,14 @@ class IncidentForm(TicketForm):
             "invalid_choice": _("Choose a type from the list."),
         },
     )
-    field_order = ["type", "service", "subject", "description", "attachments", "via"]
+    urgency = forms.ChoiceField(
+        label=_("Is your service completely down?"),
+        widget=forms.RadioSelect,
+        required=False,
+        initial=Urgency.MEDIUM,
+        error_messages={"invalid_choice": _("Choose one of the answers.")},
+    )
+    field_order = ["type", "service", "urgency", "subject", "description", "attachments", "via"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,6 +172,28 @@ class IncidentForm(TicketForm):
             if not products or any(rules.incident_fits(category.code, product) for product in products)
         ]
         self.fields["type"].choices = [("", _("— choose —")), *self._category_choices()]  # type: ignore[attr-defined]
+        self.fields["urgency"].choices = self._urgency_choices()  # type: ignore[attr-defined]
+
+    def _urgency_choices(self) -> list[tuple[str, str]]:
+        """The three answers, each with the answer time the customer's plan promises for it."""
+        answers = [
+            (Urgency.HIGH, _("Yes, it is completely down")),
+            (Urgency.MEDIUM, _("Partly: it works badly or slowly")),
+            (Urgency.LOW, _("No, it works; something is wrong")),
+        ]
+        level_id = self._categories[0].level_id if self._categories else None
+        choices = []
+        for value, label in answers:
+            promised = None
+            if level_id is not None:
+                promised = promised_first_response(self.user.organisation_id, level_id, TicketKind.INCIDENT, str(value))
+            text = str(label)
+            if promised is not None:
+                text = str(
+                    _("%(answer)s (we answer within %(time)s)") % {"answer": label, "time": duration_text(promised)}
+                )
+            choices.append((str(value), text))
+        return choices
 
     def categories(self) -> list[Category]:
         return self._categories

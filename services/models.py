@@ -31,6 +31,7 @@ class ServiceStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
     EXPIRED = "expired", _("Expired")
+    DEACTIVATED = "deactivated", _("No longer active")
 
 
 class Service(models.Model):
@@ -51,6 +52,16 @@ class Service(models.Model):
     host_node = models.CharField(_("host"), max_length=100, blank=True, db_index=True)
     rack = models.CharField(_("rack"), max_length=100, blank=True, db_index=True)
     network_segment = models.CharField(_("network segment"), max_length=100, blank=True, db_index=True)
+    in_production = models.BooleanField(_("in production"), default=True)
+    external_id = models.CharField(
+        _("provider's identifier"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The identifier of this service in the provider's own systems."),
+    )
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -67,6 +78,11 @@ class Service(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.reference = self.reference.strip().lower()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def is_deactivated(self) -> bool:
+        """Gone from the provider's data: kept for its tickets, never named by a new one."""
+        return self.status == ServiceStatus.DEACTIVATED
 
 
 class EndpointRole(models.TextChoices):

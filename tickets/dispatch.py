@@ -40,7 +40,9 @@ EventHandler = Callable[[int], None]
 
 BATCH = 50
 BATCHES = 20
-STALE_CLAIM = timedelta(minutes=10)
+# Well under the health check's late limit (TIERDESK_HEALTH_LATE_SECONDS, 5 minutes), with the
+# scheduler's minute between sweeps: a dead worker's batch runs again before it counts as late.
+STALE_CLAIM = timedelta(minutes=2)
 
 _handlers: dict[str, EventHandler] = {}
 

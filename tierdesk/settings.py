@@ -18,6 +18,7 @@ from typing import Any
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from core.sqlite import WriterConnection
 from infogerencia.sepa import normalize_iban
 from tierdesk.env import ConfigurationError, env_bool, env_choice, env_int, env_list, env_str
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "guides",
     "notifications",
     "slawatch",
+    "automations",
     "portal",
     "console",
     "api",
@@ -112,8 +114,10 @@ def _database(url: str) -> dict[str, Any]:
     except ValueError as error:
         raise ConfigurationError(f"TIERDESK_DATABASE_URL is not a valid database URL: {error}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["ENGINE"] = "core.sqlite"  # Django's, with writers queued on a lock file
         config["OPTIONS"] = {
+            # Write transactions take SQLite's write lock at BEGIN, queued on a lock file
+            # (core.sqlite: the connection class given to sqlite3.connect).
+            "factory": WriterConnection,
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             # Pages of 1 KiB instead of 4 KiB in a new database (an existing one keeps its own):
@@ -248,6 +252,24 @@ elif _task_backend == "celery":
     CELERY_RESULT_BACKEND = env_str("TIERDESK_CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/1")
     CELERY_RESULT_EXTENDED = True
     CELERY_TASK_DEFAULT_QUEUE = "default"
+    # A task is acknowledged when it has run, not when a worker takes it, and each worker takes
+    # one at a time: the tasks of a worker that dies (SIGKILL, out of memory) go back to the
+    # queue for another worker instead of being lost with it. On Redis an unacknowledged task
+    # comes back after the visibility timeout (kombu's default is an hour): long enough for the
+    # longest task, short enough for the health check's late limit to see it run again.
+    CELERY_TASK_ACKS_LATE = True
+    CELERY_TASK_REJECT_ON_WORKER_LOST = True
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("TIERDESK_CELERY_VISIBILITY_TIMEOUT", 240, minimum=60, maximum=43200)
+    }
+    # Enqueueing gives up within seconds when the broker or the result store cannot be reached
+    # (the caller keeps the work and tries again), instead of blocking for twenty retries.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = 4
     TASKS = {
         "default": {
             "BACKEND": "django_tasks_celery.CeleryBackend",
@@ -379,6 +401,8 @@ MAIL_MAX_ATTEMPTS = env_int("TIERDESK_MAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=
 MAIL_RETRY_SECONDS = env_int("TIERDESK_MAIL_RETRY_SECONDS", 60, minimum=1, maximum=86400)
 # Days the raw inbound mail is kept once processed (quarantined mail stays until it is handled).
 INBOUND_RETENTION_DAYS = env_int("TIERDESK_INBOUND_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+# Days quarantined mail nobody handled is kept (from its arrival) before the daily purge deletes it.
+INBOUND_QUARANTINE_RETENTION_DAYS = env_int("TIERDESK_INBOUND_QUARANTINE_RETENTION_DAYS", 30, minimum=1, maximum=3650)
 # --- agents' console ---------------------------------------------------------------------------
 # PostgreSQL full-text search fields (the lookups only activate on PostgreSQL; SQLite uses FTS5).
 INSTALLED_APPS += ["django.contrib.postgres"]
@@ -495,3 +519,53 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("TIERDESK_WEBHOOK_TIMEOUT", 10, minimum=1, max
 # Check a declared incident's service at once (the guide's ping rule). Off only for test suites
 # of other parts, which declare incidents on loopback services that would all answer ping.
 TRIAGE_ON_DECLARE = env_bool("TIERDESK_TRIAGE_ON_DECLARE", True)
+# --- Security headers (docs/operators/security.md) -------------------------------------------
+# Content-Security-Policy on every answer, through Django's own middleware: scripts and styles
+# only from the desk's static files (no inline script, no style attribute), nothing framed, no
+# plugins. Forms may post elsewhere: the card payment page posts to the bank's virtual POS.
+MIDDLEWARE.insert(1, "django.middleware.csp.ContentSecurityPolicyMiddleware")
+# The REST API's documentation page with django-ninja's own copy of Swagger UI, not a CDN's.
+INSTALLED_APPS += ["ninja"]
+MIDDLEWARE.insert(2, "tierdesk.security.PermissionsPolicyMiddleware")
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Browser features no page of the desk uses, switched off for every page and anything it embeds.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), screen-wake-lock=(), xr-spatial-tracking=()"
+)
+# Reverse proxies whose X-Forwarded-For is believed (CIDRs, IPv4 or IPv6): the login lockout and
+# the API's per-address limits count the client's address they forward. Empty: REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("TIERDESK_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ConfigurationError(
+            f"TIERDESK_TRUSTED_PROXIES: {_proxy!r} is not an address or network ({_error})."
+        ) from None
+# Secrets kept encrypted at rest (two-factor secrets, OVH application secrets): Fernet keys,
+# comma-separated, newest first (core/crypto.py; rotation in docs/operators/security.md).
+ENCRYPTION_KEYS = env_list("TIERDESK_ENCRYPTION_KEYS", [])
+if not (DEBUG or TESTING) and not ENCRYPTION_KEYS:
+    raise ConfigurationError(
+        "TIERDESK_ENCRYPTION_KEYS must be set in production: a Fernet key from "
+        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.'
+    )
+for _key in ENCRYPTION_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ConfigurationError(
+            "TIERDESK_ENCRYPTION_KEYS: each key is a Fernet key (32 bytes, URL-safe Base64)."
+        ) from None

@@ -27,30 +27,38 @@ from api import ratelimit
 from api.errors import ApiError
 from api.models import ApiToken, Scope
 from api.schemas import ErrorOut
+from core import netaddr
 
 MAX_PAGE = 100
 
 
-ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 IDEMPOTENCY_HEADER = Header(
     default=None,
     alias="Idempotency-Key",
-    description="Repeat a create safely: the same key and body give the same answer.",
+    description="Repeat a create safely: the same key and body give the same answer. "
+    "1 to 255 visible ASCII characters; another key answers 400 idempotency_key_invalid.",
+    # Checked before the handler runs; a refusal answers 400 idempotency_key_invalid.
+    min_length=1,
+    max_length=255,
+    pattern=r"^[\x21-\x7e]{1,255}$",
 )
 
 
 def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The caller's address (behind trusted proxies, the one they forwarded: ``core.netaddr``)."""
+    return netaddr.client_address(request) or "unknown"
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer tdk_…``; counts the call against the token's (or the address's) limit."""
 
-    def __init__(self, *, write: bool = False, count_in_work: bool = False) -> None:
+    def __init__(self, *, write: bool = False, count_in_work: bool = False, provisioning: bool = False) -> None:
         super().__init__()
         self.write = write
+        self.provisioning = provisioning
         # The handler counts the call in its own write transaction (``CallCount``).
         self.count_in_work = count_in_work
 
@@ -80,6 +88,13 @@ class TokenAuth(HttpBearer):
         if self.write and token.scope != Scope.WRITE:
             request.api_count.settle()  # type: ignore[attr-defined]
             raise ApiError(403, "insufficient_scope", _("This token can only read; create a read and write token."))
+        if self.provisioning and not (token.scope == Scope.PROVISIONING and token.user.is_agent):
+            request.api_count.settle()  # type: ignore[attr-defined]
+            raise ApiError(
+                403,
+                "insufficient_scope",
+                _("Provisioning needs a staff integration token with the provisioning scope."),
+            )
         api_actions.touch(ApiToken, token.pk, token.last_used_at, now)
         request.api_token = token  # type: ignore[attr-defined]
         # Messages in the token owner's language, as the pages speak to them once logged in.
@@ -152,6 +167,9 @@ WRITE = TokenAuth(write=True)
 
 
 WRITE_COUNTED_IN_WORK = TokenAuth(write=True, count_in_work=True)
+
+
+PROVISIONING = TokenAuth(provisioning=True)
 
 
 def as_utc(value: datetime, *, field: str) -> datetime:

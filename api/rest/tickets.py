@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Query, Router
-from ninja.files import UploadedFile
 from pydantic import Field
 
 from accounts.models import User
@@ -29,8 +28,10 @@ from api.rest.base import (
     keyset_page,
 )
 from api.schemas import (
+    NO_NUL_PATTERN,
     MessageOut,
     MessagePage,
+    NonEmptyFile,
     ReopenIn,
     ReplyIn,
     ScoreIn,
@@ -62,6 +63,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "service": ticket.service.reference if ticket.service else None,
         "channel": ticket.channel,
         "priority": ticket.priority,
+        "support_plan": ticket.support_plan or None,
         "last_message_from": ticket.last_message_from,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
@@ -265,8 +267,8 @@ def reply(
 def reply_with_files(
     request: HttpRequest,
     number: NumberT,
-    body: str = Form(..., min_length=1, max_length=50_000),
-    files: list[UploadedFile] = File(...),  # noqa: B008 - ninja's parameter declaration
+    body: str = Form(..., min_length=1, max_length=50_000, pattern=NO_NUL_PATTERN),
+    files: list[NonEmptyFile] = File(..., min_length=1),  # noqa: B008 - ninja's parameter declaration
     idempotency_key: str | None = IDEMPOTENCY_HEADER,
 ) -> Any:
     """A reply with up to the configured number of files; size and type limits as in the Manager."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import secrets
 from typing import Any
+from unittest import mock
 from urllib.parse import urlsplit
 
 import ovh
 import ovh.client
 import pytest
+import requests
 from django.test import Client
 
 from api.models import ConsumerKey, CredentialState, OvhApplication
@@ -39,28 +41,42 @@ def ovh_env(live_server, settings, desk, tmp_path, monkeypatch):  # type: ignore
     )
     yield application
     # Close the clients' kept-alive connections before the live server stops.
-    while CLIENTS:
-        CLIENTS.pop()._session.close()
+    while SESSIONS:
+        SESSIONS.pop().close()
 
 
-CLIENTS: list[ovh.Client] = []
+SESSIONS: list[requests.Session] = []
+
+
+class KeptSession(requests.Session):
+    """A client's HTTP session (``ovh.client.Session``), kept to be closed when the test ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        SESSIONS.append(self)
 
 
 def new_client(application: OvhApplication, consumer_key: str | None = None, secret: str | None = None) -> ovh.Client:
-    client = ovh.Client(
-        endpoint=ENDPOINT,
-        application_key=application.application_key,
-        application_secret=secret or application.application_secret,
-        consumer_key=consumer_key,
-    )
-    CLIENTS.append(client)
-    return client
+    with mock.patch.object(ovh.client, "Session", KeptSession):
+        return ovh.Client(
+            endpoint=ENDPOINT,
+            application_key=application.application_key,
+            application_secret=secret or application.application_secret,
+            consumer_key=consumer_key,
+        )
 
 
 def validated_client(
     application: OvhApplication, customer: Any, rules: list[tuple[str, str]] | None = None
 ) -> ovh.Client:
     """The consumer-key flow: request, validate in the page as the customer, then use."""
+    return validated_key(application, customer, rules)[0]
+
+
+def validated_key(
+    application: OvhApplication, customer: Any, rules: list[tuple[str, str]] | None = None
+) -> tuple[ovh.Client, str]:
+    """``validated_client``, with the consumer key the desk gave."""
     client = new_client(application)
     request = client.new_consumer_key_request()
     if rules is None:
@@ -71,7 +87,6 @@ def validated_client(
             request.add_rule(method, path)
     answer = request.request()
     assert answer["state"] == "pendingValidation"
-    assert client._consumer_key == answer["consumerKey"]
     with pytest.raises(ovh.InvalidCredential):
         client.get("/me/supportLevel")  # still pending
     browser = Client()
@@ -84,13 +99,18 @@ def validated_client(
     assert decided.status_code == 200
     key = ConsumerKey.objects.get(validation_token=page.rstrip("/").rsplit("/", 1)[1])
     assert key.state == CredentialState.VALIDATED and key.user == customer
-    return client
+    return client, answer["consumerKey"]
 
 
 def test_it_runs_the_nine_operations_with_the_official_client(ovh_env, desk):  # type: ignore[no-untyped-def]
     client = validated_client(ovh_env, desk.lucia)
     assert isinstance(client.get("/auth/time"), int)
-    assert client.get("/me/supportLevel") == {"level": "standard"}
+    assert client.get("/me/supportLevel") == {"level": "standard"}  # the default plan
+    from sla.models import CustomerPlan, SupportPlan
+
+    CustomerPlan.objects.create(organisation=desk.lucia.organisation, plan=SupportPlan.objects.get(code="business"))
+    assert client.get("/me/supportLevel") == {"level": "business"}
+    CustomerPlan.objects.filter(organisation=desk.lucia.organisation).delete()
 
     created = client.post(
         "/support/tickets/create",
@@ -178,7 +198,7 @@ def test_it_maps_categories_to_levels(ovh_env, desk):  # type: ignore[no-untyped
 
 
 def test_it_answers_errors_the_client_understands(ovh_env, desk, open_incident):  # type: ignore[no-untyped-def]
-    client = validated_client(ovh_env, desk.pedro)
+    client, consumer_key = validated_key(ovh_env, desk.pedro)
     lucias = open_incident()
 
     with pytest.raises(ovh.ResourceNotFoundError) as missing:
@@ -204,7 +224,7 @@ def test_it_answers_errors_the_client_understands(ovh_env, desk, open_incident):
     with pytest.raises(ovh.BadParametersError):
         client.post("/support/tickets/create", body="no subject")
 
-    wrong_secret = new_client(ovh_env, consumer_key=client._consumer_key, secret="not-the-secret")
+    wrong_secret = new_client(ovh_env, consumer_key=consumer_key, secret="not-the-secret")
     with pytest.raises(ovh.BadParametersError) as bad_signature:
         wrong_secret.get("/support/tickets")
     assert bad_signature.value.response.json()["errorCode"] == "INVALID_SIGNATURE"
@@ -215,7 +235,7 @@ def test_it_answers_errors_the_client_understands(ovh_env, desk, open_incident):
 
     other_app = OvhApplication(name="x", application_key="unknown-ak", application_secret="s")
     with pytest.raises(ovh.InvalidKey):
-        new_client(other_app, consumer_key=client._consumer_key).get("/support/tickets")
+        new_client(other_app, consumer_key=consumer_key).get("/support/tickets")
 
 
 def test_it_refuses_calls_outside_the_access_rules(ovh_env, desk):  # type: ignore[no-untyped-def]
@@ -252,18 +272,16 @@ def test_it_checks_the_clock_and_accepts_an_empty_object_body(ovh_env, desk, ope
 
     from core.signing import ovh_signature
 
-    client = validated_client(ovh_env, desk.lucia)
+    client, consumer_key = validated_key(ovh_env, desk.lucia)
     ticket = open_incident()
     url = f"{ovh.client.ENDPOINTS[ENDPOINT]}/support/tickets/{ticket.pk}/close"
 
     def signed(stamp: int) -> requests.Response:
         headers = {
             "X-Ovh-Application": ovh_env.application_key,
-            "X-Ovh-Consumer": client._consumer_key,
+            "X-Ovh-Consumer": consumer_key,
             "X-Ovh-Timestamp": str(stamp),
-            "X-Ovh-Signature": ovh_signature(
-                ovh_env.application_secret, client._consumer_key, "POST", url, b"{}", stamp
-            ),
+            "X-Ovh-Signature": ovh_signature(ovh_env.application_secret, consumer_key, "POST", url, b"{}", stamp),
             "Content-Type": "application/json",
         }
         return requests.post(url, data=b"{}", headers=headers, timeout=10)

@@ -53,3 +53,20 @@ def settings_overrides(settings):  # type: ignore[no-untyped-def]
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def integration_bearer(desk):  # type: ignore[no-untyped-def]
+    from api.actions import create_token
+
+    organisation = desk.lucia.organisation
+    organisation.external_id = "ORG-1"  # something for generated contacts and services to belong to
+    organisation.save()
+    return create_token(user=desk.supervisor, name="fuzz", scope="provisioning", actor=desk.supervisor).secret
+
+
+@schema.include(path_regex="^/api/v1/provisioning/").parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_provisioning_keeps_its_documented_promises(case, integration_bearer, settings_overrides):  # type: ignore[no-untyped-def]
+    case.call_and_validate(headers={"Authorization": f"Bearer {integration_bearer}"}, checks=CHECKS)

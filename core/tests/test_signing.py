@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
 
 import pytest
@@ -324,17 +325,25 @@ def test_ovh_signature_hashes_non_utf8_body_bytes() -> None:
 class _Response:
     status_code = 200
 
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
     def json(self) -> Any:
-        return {}
+        return self.answer
 
 
 class _RecordingSession:
+    """The HTTP session the client makes (``ovh.client.Session``): records the signed calls and
+    answers the clock's ``GET /auth/time`` with the time now."""
+
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
 
     def request(self, method: str, target: str, headers: dict[str, str], data: str, timeout: Any) -> _Response:
+        if target.endswith("/auth/time"):
+            return _Response(int(time.time()))
         self.calls.append({"method": method, "target": target, "headers": dict(headers), "data": data})
-        return _Response()
+        return _Response({})
 
 
 @pytest.fixture
@@ -343,15 +352,14 @@ def ovh_client(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     base = "https://desk.example.com/1.0"
     monkeypatch.setitem(ovh_client_module.ENDPOINTS, "tierdesk-test", base)
+    session = _RecordingSession()
+    monkeypatch.setattr(ovh_client_module, "Session", lambda: session)
     client = ovh_client_module.Client(
         endpoint="tierdesk-test",
         application_key="AK-test",
         application_secret=AS,
         consumer_key=CK,
     )
-    client._time_delta = 0  # skip the GET /auth/time round trip
-    session = _RecordingSession()
-    client._session = session
     return client, session
 
 

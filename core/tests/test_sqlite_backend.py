@@ -1,8 +1,7 @@
-"""The SQLite backend queues write transactions on a lock file next to the database."""
+"""SQLite write transactions queue on a lock file next to the database (``core.sqlite``)."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -10,15 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
+from django.db.backends.sqlite3.base import DatabaseWrapper
+from django.db.utils import OperationalError
 
-from core.sqlite.base import DatabaseWrapper, WriterLock
-
-
-def _wrapper(path: Path, alias: str) -> DatabaseWrapper:
-    settings = {**connections["default"].settings_dict, "NAME": str(path), "ENGINE": "core.sqlite"}
-    settings["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 5}
-    return DatabaseWrapper(settings, alias=alias)
+from core.sqlite import WriterConnection, WriterLock
 
 
 @pytest.fixture(autouse=True)
@@ -28,55 +23,82 @@ def _own_databases(django_db_blocker: Any) -> Iterator[None]:
         yield
 
 
+def _open(path: Path, alias: str) -> DatabaseWrapper:
+    """A connection to ``path`` whose writers queue, known to Django as ``alias`` in this thread."""
+    settings = {
+        **connections["default"].settings_dict,
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {"factory": WriterConnection, "transaction_mode": "IMMEDIATE", "timeout": 5},
+    }
+    database = DatabaseWrapper(settings, alias=alias)
+    connections[alias] = database
+    return database
+
+
+def _close(database: DatabaseWrapper) -> None:
+    database.close()
+    del connections[database.alias]
+
+
+def _lock(database: DatabaseWrapper) -> WriterLock:
+    raw = database.connection
+    assert isinstance(raw, WriterConnection) and raw.writer is not None
+    return raw.writer
+
+
 def test_the_lock_is_held_from_begin_to_commit_or_rollback(tmp_path: Path) -> None:
-    database = _wrapper(tmp_path / "desk.sqlite3", "lock-one")
+    database = _open(tmp_path / "desk.sqlite3", "lock-one")
     try:
         database.cursor().execute("CREATE TABLE t (x integer)")
-        database._start_transaction_under_autocommit()
-        assert database._writer is not None and database._writer.held
-        assert Path(f"{tmp_path / 'desk.sqlite3'}-writer").exists()
-        database.cursor().execute("INSERT INTO t VALUES (1)")
-        database._commit()
-        assert not database._writer.held
-        database._start_transaction_under_autocommit()
-        database.cursor().execute("INSERT INTO t VALUES (2)")
-        database._rollback()
-        assert not database._writer.held
+        with transaction.atomic(using="lock-one"):
+            database.cursor().execute("INSERT INTO t VALUES (1)")
+            assert _lock(database).held
+            assert Path(f"{tmp_path / 'desk.sqlite3'}-writer").exists()
+        assert not _lock(database).held
+        with pytest.raises(ZeroDivisionError), transaction.atomic(using="lock-one"):
+            database.cursor().execute("INSERT INTO t VALUES (2)")
+            assert _lock(database).held
+            1 / 0  # noqa: B018 - rolls the transaction back
+        assert not _lock(database).held
         assert database.cursor().execute("SELECT x FROM t").fetchall() == [(1,)]
+        database.cursor().execute("SELECT x FROM t")
+        assert not _lock(database).held  # a read outside a transaction takes no lock
     finally:
-        database.close()
+        _close(database)
 
 
 def test_a_second_writer_waits_for_the_first_to_commit(tmp_path: Path) -> None:
     path = tmp_path / "desk.sqlite3"
-    first, events = _wrapper(path, "lock-first"), []
+    first, events = _open(path, "lock-first"), []
     first.cursor().execute("CREATE TABLE t (x integer)")
-    first._start_transaction_under_autocommit()
+    ready = threading.Event()
 
     def second_writer() -> None:
-        second = _wrapper(path, "lock-second")
+        second = _open(path, "lock-second")
         try:
             second.ensure_connection()
-            second._start_transaction_under_autocommit()  # waits for the file lock
-            events.append(("second began", time.monotonic()))
-            second.cursor().execute("INSERT INTO t VALUES (2)")
-            second._commit()
+            ready.wait(5)
+            with transaction.atomic(using="lock-second"):  # waits for the file lock
+                events.append(("second began", time.monotonic()))
+                second.cursor().execute("INSERT INTO t VALUES (2)")
         finally:
-            second.close()
+            _close(second)
 
-    thread = threading.Thread(target=second_writer)
-    thread.start()
-    time.sleep(0.3)
-    first.cursor().execute("INSERT INTO t VALUES (1)")
-    events.append(("first committed", time.monotonic()))
-    first._commit()
-    thread.join(10)
     try:
+        with transaction.atomic(using="lock-first"):
+            thread = threading.Thread(target=second_writer)
+            thread.start()
+            ready.set()
+            time.sleep(0.3)
+            first.cursor().execute("INSERT INTO t VALUES (1)")
+            events.append(("first committed", time.monotonic()))
+        thread.join(10)
         assert [name for name, _when in events] == ["first committed", "second began"]
         assert events[1][1] - events[0][1] < 0.1  # let in as soon as the lock was free
         assert sorted(first.cursor().execute("SELECT x FROM t").fetchall()) == [(1,), (2,)]
     finally:
-        first.close()
+        _close(first)
 
 
 def test_the_wait_is_bounded_by_the_timeout_and_then_sqlite_decides(tmp_path: Path) -> None:
@@ -93,48 +115,33 @@ def test_the_wait_is_bounded_by_the_timeout_and_then_sqlite_decides(tmp_path: Pa
     holder.close()
 
 
+def test_a_begin_that_fails_releases_the_lock(tmp_path: Path) -> None:
+    database = _open(tmp_path / "desk.sqlite3", "lock-failed")
+    try:
+        database.ensure_connection()
+        with pytest.raises(OperationalError), database.cursor() as cursor:
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("BEGIN IMMEDIATE")  # a transaction within a transaction: refused
+        assert _lock(database).held  # the first one is still open
+        database.connection.rollback()
+        assert not _lock(database).held
+    finally:
+        _close(database)
+
+
 def test_in_memory_databases_take_no_lock() -> None:
-    settings: dict[str, Any] = {**connections["default"].settings_dict, "NAME": ":memory:", "OPTIONS": {}}
-    database = DatabaseWrapper(settings, alias="lock-memory")
-    assert database._writer_lock() is None
+    connection = WriterConnection(database=":memory:")
+    assert connection.writer is None
+    connection.close()
+    connection = WriterConnection(database="file:memorydb_x?mode=memory&cache=shared", uri=True)
+    assert connection.writer is None
+    connection.close()
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "SELECT %s",
-        "SELECT x FROM t WHERE x = %s AND y LIKE '%%a' ESCAPE '\\'",
-        "INSERT INTO t (x, y) VALUES (%s, %s)",
-        "SELECT 1",
-        "SELECT " + ", ".join(["%s"] * 2000),  # longer than what is remembered
-    ],
-)
-def test_placeholders_are_rewritten_as_django_does(query: str) -> None:
-    from django.db.backends.sqlite3.base import SQLiteCursorWrapper as DjangoCursor
-
-    from core.sqlite.base import SQLiteCursorWrapper
-
-    connection = sqlite3.connect(":memory:")
-    try:
-        ours, django = connection.cursor(factory=SQLiteCursorWrapper), connection.cursor(factory=DjangoCursor)
-        converted = ours.convert_query(query)
-        assert converted == django.convert_query(query)
-        assert ours.convert_query(query) == converted  # remembered, or rewritten again when long
-    finally:
-        connection.close()
-
-
-def test_statements_run_through_the_remembering_cursor(tmp_path: Path) -> None:
-    database = _wrapper(tmp_path / "desk.sqlite3", "cursor-one")
-    try:
-        cursor = database.cursor()
-        cursor.execute("CREATE TABLE t (x text)")
-        for value in ("a%", "b", "a%"):
-            cursor.execute("INSERT INTO t VALUES (%s)", [value])
-        cursor.execute("SELECT COUNT(*) FROM t WHERE x LIKE 'a%%'")
-        assert cursor.fetchone() == (2,)
-        cursor.execute("SELECT x FROM t WHERE x = %(value)s", {"value": "b"})  # pyformat, as Django allows
-        assert cursor.fetchall() == [("b",)]
-        assert type(cursor.cursor).__module__ == "core.sqlite.base"
-    finally:
-        database.close()
+def test_the_test_database_connection_is_a_writer_connection(db: Any) -> None:
+    connection = connections["default"]
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    connection.ensure_connection()
+    assert isinstance(connection.connection, WriterConnection)
+    assert connection.execute_wrappers[0].__name__ == "begin_writer"

@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 import secrets
 from typing import Any
+from unittest import mock
 
 import ovh
 import ovh.client
 import pytest
+import requests
 import time_machine
 
 from journeys.walks import defects as d
@@ -39,11 +41,23 @@ def script_client(w: Walk) -> Any:
         name="Script de copias de Lucía", application_key=secrets.token_hex(8), application_secret=secrets.token_hex(16)
     )
     ovh.client.ENDPOINTS[ENDPOINT] = w.base_url + "/1.0"
-    return ovh.Client(
-        endpoint=ENDPOINT,
-        application_key=application.application_key,
-        application_secret=application.application_secret,
-    )
+    with mock.patch.object(ovh.client, "Session", KeptSession):
+        return ovh.Client(
+            endpoint=ENDPOINT,
+            application_key=application.application_key,
+            application_secret=application.application_secret,
+        )
+
+
+SESSIONS: list[requests.Session] = []
+
+
+class KeptSession(requests.Session):
+    """The script's HTTP session (``ovh.client.Session``), kept to close its connections at the end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        SESSIONS.append(self)
 
 
 def walk(w: Walk) -> None:
@@ -110,8 +124,8 @@ def walk(w: Walk) -> None:
             assert "Reiniciamos el servidor por KVM" in shown and "Confirmado, la copia ha terminado." in shown
             assert lucia.locator("#ticket-score").count() == 1 and lucia.inner_text("#ticket-score").startswith("5")
     finally:
-        if client is not None:
-            client._session.close()
+        while SESSIONS:
+            SESSIONS.pop().close()
         ovh.client.ENDPOINTS.pop(ENDPOINT, None)
         os.environ.update(saved)
 

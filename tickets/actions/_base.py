@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from core import rows
 from levels.models import Category, LevelCode, SupportLevel, Team
 from sla import clock as sla_clock
-from tickets import dispatch
+from tickets import acting, dispatch
 from tickets.errors import Forbidden, InvalidInput, NotFound
 from tickets.markdown import render_markdown
 from tickets.models import (
@@ -48,7 +47,8 @@ def _now(now: datetime | None) -> datetime:
 
 def _record(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime, **data: Any) -> TicketEvent:
     """Write an audit event, queued for dispatch (``tickets.dispatch``) once the transaction commits."""
-    event = rows.insert(TicketEvent(ticket=ticket, actor=actor, kind=kind, data=data, created_at=now))
+    data = {**data, **acting.marker()}  # an automation's changes say so (``tickets.acting``)
+    event = TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data, created_at=now)
     dispatch.pending(event.pk)
     return event
 
@@ -253,17 +253,15 @@ def _add_message(
     uploads: Sequence[CleanUpload] = (),
     body_html: str | None = None,
 ) -> Message:
-    message = rows.insert(
-        Message(
-            ticket=ticket,
-            author=author,
-            sender=sender,
-            body=body,
-            body_html=render_markdown(body) if body_html is None else body_html,
-            internal=internal,
-            channel=channel,
-            created_at=now,
-        )
+    message = Message.objects.create(
+        ticket=ticket,
+        author=author,
+        sender=sender,
+        body=body,
+        body_html=render_markdown(body) if body_html is None else body_html,
+        internal=internal,
+        channel=channel,
+        created_at=now,
     )
     _store_attachments(ticket, message, uploads, actor=author, now=now)
     return message

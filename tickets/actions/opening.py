@@ -10,11 +10,13 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
-from core import rows
 from core.counters import next_value
-from levels.models import Category, SupportLevel, TicketKind
+from levels.models import Category, SupportLevel
 from services.models import Service
 from sla import clock as sla_clock
+from sla import plans
+from sla.models import Priority
+from sla.priority import Urgency, priority_for
 from tickets import dispatch, rules
 from tickets.actions._base import (
     BODY_MAX,
@@ -46,6 +48,8 @@ def open_ticket(
     attachments: Sequence[UploadedFile] = (),
     level: SupportLevel | None = None,
     priority: str | None = None,
+    urgency: str | None = None,
+    services_affected: int = 1,
     in_transaction: Callable[[], None] | None = None,
     written_by: User | None = None,
     internal: bool = False,
@@ -56,6 +60,10 @@ def open_ticket(
     worked out first; the write transaction then holds only the statements, so on SQLite the
     database's single write lock is held as briefly as it can be. ``in_transaction`` is called
     first inside that transaction (the API counts the call against its rate limit there).
+
+    The priority, unless given, follows impact × urgency (``sla.priority``): ``urgency`` is the
+    customer's answer on the incident form ("is your service completely down?"). The ticket
+    keeps the customer's support plan, whose target for its level and priority sets its clock.
 
     ``written_by`` is the person of the desk who wrote ``body`` for the customer (a phone call
     taken down, an agent's reason): the first message is theirs, from support, never under the
@@ -70,6 +78,8 @@ def open_ticket(
         )
     if service is not None and service.organisation_id != organisation.pk:
         raise InvalidInput("service_not_yours", _("This service does not belong to this customer."), field="service")
+    if service is not None and service.is_deactivated:
+        raise InvalidInput("service_inactive", _("This service is no longer active."), field="service")
     if service is not None and actor is not None and not rules.incident_fits(category.code, service.product):
         # A person's choice; the desk's own incidents (monitoring) name what their check saw.
         raise InvalidInput(
@@ -86,12 +96,22 @@ def open_ticket(
         subject, field="subject", code="subject_required", message=_("Write a subject."), maximum=SUBJECT_MAX
     )
     body = _text(body, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
+    if priority is not None and priority not in Priority.values:
+        raise InvalidInput("priority_invalid", _("Unknown priority."), field="priority")
+    if urgency not in (None, "", *Urgency):
+        raise InvalidInput("urgency_invalid", _("Choose how badly the service is affected."), field="urgency")
     uploads = clean_uploads(attachments)
     if written_by is not None and not written_by.is_agent:
         raise InvalidInput("writer_not_staff", _("Only support staff write for a customer."), field="body")
     if internal and written_by is None:
         raise InvalidInput("note_without_writer", _("An internal note needs its author."), field="body")
     level = level or category.level
+    priority = priority or priority_for(
+        category.kind,
+        urgency=urgency or None,
+        service_live=service.status == "active" if service is not None else None,
+        services_affected=services_affected,
+    )
     ticket = Ticket(
         organisation=organisation,
         requester=requester,
@@ -102,7 +122,8 @@ def open_ticket(
         subject=subject,
         channel=channel,
         status=Status.NEW,
-        priority=priority or ("high" if category.kind == TicketKind.INCIDENT else "normal"),
+        priority=priority,
+        support_plan=plans.plan_code_for(organisation.pk),
         team=_default_team(level, category),
         last_message_from=Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER,
         created_at=now,
@@ -110,8 +131,8 @@ def open_ticket(
     )
     # The SLA clock starts now, so its due times are written by the ticket's INSERT itself.
     sla_clock.start(ticket, now)
-    # Every row's INSERT is worked out now, but for what only the transaction knows: the
-    # ticket's number, the keys of the rows inserted before.
+    # The rows are built now; the transaction holds only their INSERTs and what only it knows
+    # (the ticket's number, the keys of the rows inserted before).
     author: User | None = written_by or requester
     if written_by is not None:
         sender = Sender.SUPPORT
@@ -132,17 +153,18 @@ def open_ticket(
         "category": category.code,
         "channel": channel,
         "service": service.reference if service else None,
+        "priority": priority,
+        "urgency": urgency or None,
     }
     event = TicketEvent(ticket=ticket, actor=actor, kind=EventKind.CREATED, data=data, created_at=now)
-    pending_ticket = rows.Pending(ticket, later=["number"])
-    pending_message = rows.Pending(message, later=["ticket"])
-    pending_event = rows.Pending(event, later=["ticket", "data"])
     with transaction.atomic():
         if in_transaction is not None:
             in_transaction()
-        pending_ticket.insert(number=next_value("ticket", start=TICKET_NUMBER_START))
-        pending_message.insert(ticket=ticket)
+        ticket.number = next_value("ticket", start=TICKET_NUMBER_START)
+        ticket.save(force_insert=True)
+        message.save(force_insert=True)  # its ticket's key, known now, is taken from the ticket
         _store_attachments(ticket, message, uploads, actor=author, now=now)
-        pending_event.insert(ticket=ticket, data={**data, "message_id": message.pk})
+        event.data = {**data, "message_id": message.pk}
+        event.save(force_insert=True)
         dispatch.pending(event.pk)
     return ticket

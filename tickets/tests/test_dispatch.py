@@ -74,7 +74,7 @@ def test_events_are_handled_oldest_first_and_a_failing_handler_stops_no_one(
 def test_a_claim_is_taken_again_only_once_it_is_stale(open_incident: Any, heard: list[int], now: Any) -> None:
     ticket = open_incident()
     event = TicketEvent.objects.get(ticket=ticket)
-    PendingDispatch.objects.update(claimed_at=now - timedelta(minutes=5))  # a worker is on it
+    PendingDispatch.objects.update(claimed_at=now - timedelta(minutes=1))  # a worker is on it
     assert dispatch.drain(now=now) == 0 and heard == []
     PendingDispatch.objects.update(claimed_at=now - dispatch.STALE_CLAIM - timedelta(seconds=1))  # it died
     assert dispatch.drain(now=now) == 1 and heard == [event.pk]

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from django.db import connections
+from django.db.backends.sqlite3.base import DatabaseWrapper
 
-from core.sqlite.base import DatabaseWrapper
+from core.sqlite import WriterConnection
 from tierdesk.settings import _database
 
 
@@ -21,8 +22,11 @@ def _own_databases(django_db_blocker: Any) -> Iterator[None]:
         yield
 
 
-def test_a_sqlite_url_gets_the_desks_backend() -> None:
-    assert _database("sqlite:////tmp/x.sqlite3")["ENGINE"] == "core.sqlite"
+def test_a_sqlite_url_gets_djangos_backend_with_the_writers_connection() -> None:
+    config = _database("sqlite:////tmp/x.sqlite3")
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["OPTIONS"]["factory"] is WriterConnection
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
 
 
 def test_a_new_database_gets_small_pages_and_the_write_ahead_log(tmp_path: Path) -> None:

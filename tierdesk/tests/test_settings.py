@@ -55,16 +55,50 @@ def test_production_needs_a_secret_key():
     assert "TIERDESK_SECRET_KEY" in result.stderr
 
 
-def test_check_deploy_is_clean_with_production_values():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        TIERDESK_DEBUG="false",
-        TIERDESK_SECRET_KEY="k" * 20 + "-a-real-production-secret-0123456789abcdefghij",
-        TIERDESK_ALLOWED_HOSTS="desk.example.com",
-        TIERDESK_PUBLIC_URL="https://desk.example.com",
+def production_values_from_the_docs() -> dict[str, str]:
+    """The production environment docs/operators/security.md gives, as an operator copies it."""
+    text = (ROOT / "docs" / "operators" / "security.md").read_text()
+    block = text.split("<!-- production-environment -->", 1)[1].split("```", 2)[1]
+    values = {}
+    for line in block.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name.startswith("TIERDESK_"):
+            values[name] = value.strip().strip("'\"")
+    return values
+
+
+def test_check_deploy_is_clean_with_the_production_values_the_docs_give():
+    values = production_values_from_the_docs()
+    assert {"TIERDESK_DEBUG", "TIERDESK_SECRET_KEY", "TIERDESK_ENCRYPTION_KEYS", "TIERDESK_TRUSTED_PROXIES"} <= set(
+        values
     )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **values)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_production_needs_encryption_keys_and_refuses_bad_ones():
+    values = production_values_from_the_docs()
+    del values["TIERDESK_ENCRYPTION_KEYS"]
+    missing = run_manage("check", **values)
+    assert missing.returncode != 0 and "TIERDESK_ENCRYPTION_KEYS" in missing.stderr
+    wrong = run_manage("check", **values, TIERDESK_ENCRYPTION_KEYS="not-a-key")
+    assert wrong.returncode != 0 and "TIERDESK_ENCRYPTION_KEYS" in wrong.stderr
+    proxies = run_manage("check", **{**production_values_from_the_docs(), "TIERDESK_TRUSTED_PROXIES": "10.0.0.0/33"})
+    assert proxies.returncode != 0 and "TIERDESK_TRUSTED_PROXIES" in proxies.stderr
+
+
+def test_celery_acknowledges_late_and_takes_back_a_dead_workers_tasks_soon():
+    code = (
+        "from tierdesk.celery_app import app; c = app.conf; "
+        "print(c.task_acks_late, c.task_reject_on_worker_lost, c.worker_prefetch_multiplier, "
+        "c.broker_transport_options['visibility_timeout'], c.task_publish_retry_policy['max_retries'])"
+    )
+    result = run_manage("shell", "-c", code, TIERDESK_TASK_BACKEND="celery")
+    assert result.returncode == 0, result.stderr
+    acks_late, reject_on_lost, prefetch, visibility, retries = result.stdout.splitlines()[-1].split()
+    assert (acks_late, reject_on_lost, prefetch) == ("True", "True", "1")
+    assert 60 <= int(visibility) < 300  # within the health check's late limit, not kombu's hour
+    assert int(retries) <= 3
+    result = run_manage("shell", "-c", code, TIERDESK_TASK_BACKEND="celery", TIERDESK_CELERY_VISIBILITY_TIMEOUT="30")
+    assert result.returncode != 0 and "TIERDESK_CELERY_VISIBILITY_TIMEOUT" in result.stderr
