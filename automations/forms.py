@@ -12,6 +12,7 @@ from accounts.models import Role, User
 from automations.conditions import choices_for
 from automations.models import Automation, Trigger
 from automations.steps import LANGUAGES
+from core.widgets import NumberInput
 from levels.models import Team
 from sla.models import Priority
 from tickets.rules import Move
@@ -31,10 +32,16 @@ class AutomationForm(forms.Form):
         label=_("After how many hours"),
         required=False,
         min_value=1,
+        widget=NumberInput(),
         help_text=_("Only for “no reply from the customer” and “nobody has taken the ticket”."),
     )
     position = forms.IntegerField(
-        label=_("Order"), initial=100, min_value=0, max_value=32767, help_text=_("Lower numbers run first.")
+        label=_("Order"),
+        initial=100,
+        min_value=0,
+        max_value=32767,
+        widget=NumberInput(),
+        help_text=_("Lower numbers run first."),
     )
     stop = forms.BooleanField(label=_("Stop the rules after this one when it runs"), required=False)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
