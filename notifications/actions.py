@@ -259,7 +259,8 @@ def reprocess_inbound_mail(mail: InboundMail, *, now: datetime) -> InboundMail:
 
 
 def claim_message_id(mail: InboundMail, message_id: str) -> bool:
-    """Whether this row is the first to act on ``message_id``; the unique constraint decides races."""
+    """Whether this row is the first to act on ``message_id`` (its ``message_key``: sender and
+    whole Message-ID, hashed); the unique constraint decides races."""
     try:
         with transaction.atomic():
             InboundMail.objects.filter(pk=mail.pk).update(processed_message_id=message_id)

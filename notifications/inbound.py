@@ -37,7 +37,7 @@ from accounts.models import Role, User
 from levels.models import Category, SupportLevel
 from notifications import addressing, mailparse
 from notifications.actions import claim_message_id, notify
-from notifications.models import AutoAnswer, Delivery, Event, InboundMail, InboundStatus
+from notifications.models import AutoAnswer, Delivery, Event, InboundMail, InboundStatus, message_key
 from tickets import actions as ticket_actions
 from tickets import queries as ticket_queries
 from tickets.errors import ActionRefused
@@ -100,7 +100,7 @@ def process(mail_id: int, *, now: datetime) -> str:
                 max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES,
                 max_attachments=settings.ATTACHMENT_MAX_FILES,
             )
-            mail.message_id = (parsed.message_id or "")[:300]
+            mail.message_id = parsed.message_id or ""
             mail.from_address = (parsed.from_address or "")[:320]
             mail.subject = parsed.subject[:300]
             mail.text = parsed.text
@@ -132,9 +132,10 @@ def _recipients(mail: InboundMail, parsed: mailparse.ParsedMail) -> list[str]:
 
 
 def _route(mail: InboundMail, parsed: mailparse.ParsedMail, *, now: datetime) -> None:
-    if parsed.message_id and not claim_message_id(mail, parsed.message_id[:300]):
-        raise _Outcome(InboundStatus.DUPLICATE, "a message with this Message-ID was already processed")
     sender = (parsed.from_address or "").lower()
+    key = message_key(sender or mail.envelope_from, parsed.message_id) if parsed.message_id else None
+    if key and not claim_message_id(mail, key):
+        raise _Outcome(InboundStatus.DUPLICATE, "a message with this Message-ID from this sender was already processed")
     if parsed.is_automated:
         raise _Outcome(InboundStatus.AUTOMATED, parsed.auto_reason or "automated message")
     # Staff first: their addresses are often on the desk's own domain, which is not the desk.

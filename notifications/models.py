@@ -7,6 +7,8 @@ happens to it, so a crash, a bug or a bad message never loses it.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -209,9 +211,12 @@ class InboundSource(models.TextChoices):
 class InboundMail(models.Model):
     """One message that reached the desk, kept raw first and processed after.
 
-    ``processed_message_id`` is set only on the row that acted on a Message-ID; its unique
-    constraint is what makes two copies of one message (an SMTP retry, the same mail polled
-    twice) act once, even when two workers process them at the same moment.
+    ``message_id`` is the Message-ID whole, however long. ``processed_message_id`` is set only
+    on the row that acted on it: a hash of the sender and the whole Message-ID
+    (``message_key``), so two different long IDs never collide and another sender reusing an ID
+    is not taken for a copy. Its unique constraint is what makes two copies of one message (an
+    SMTP retry, the same mail polled twice) act once, even when two workers process them at the
+    same moment.
     """
 
     raw = models.BinaryField(_("raw message"))
@@ -223,7 +228,7 @@ class InboundMail(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=InboundStatus.choices, default=InboundStatus.RECEIVED)
     reason = models.TextField(_("reason"), blank=True)
     defects = models.JSONField(_("defects"), default=list, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True, db_index=True)
+    message_id = models.TextField(_("Message-ID"), blank=True)
     processed_message_id = models.CharField(max_length=300, null=True, blank=True, editable=False)
     from_address = models.CharField(_("from"), max_length=320, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
@@ -250,6 +255,11 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_address or self.envelope_from} {self.subject[:60]}"
+
+
+def message_key(sender: str, message_id: str) -> str:
+    """What ``InboundMail.processed_message_id`` holds: the sender and the whole Message-ID, hashed."""
+    return hashlib.sha256(f"{sender.strip().lower()}\n{message_id.strip()}".encode()).hexdigest()
 
 
 class AutoAnswer(models.Model):

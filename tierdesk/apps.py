@@ -7,4 +7,9 @@ class TierdeskConfig(AppConfig):
     verbose_name = _("Desk infrastructure")
 
     def ready(self) -> None:
-        from tierdesk import checks  # noqa: F401 - registers the desk's system checks
+        from tierdesk import (
+            checks,  # noqa: F401 - registers the desk's system checks
+            logs,
+        )
+
+        logs.connect()

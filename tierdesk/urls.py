@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("health/work/", views.health_work, name="health-work"),
+    path("metrics", views.metrics, name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("manager/", include("portal.urls")),
     path("console/automations/", include("automations.urls")),

@@ -151,6 +151,35 @@ def test_a_message_delivered_twice_is_processed_once(desk, open_incident, listen
     assert sorted(InboundMail.objects.values_list("status", flat=True)) == ["duplicate", "reply_added"]
 
 
+def test_long_message_ids_are_kept_whole_and_two_that_share_a_beginning_both_count(desk, listener):
+    common = "<" + "x" * 400
+    for n, ending in enumerate(["-first@example.es>", "-second@example.es>"]):
+        send(
+            listener,
+            compose(
+                sender=desk.pedro.email, to=ASSISTANCE, subject=f"Duda {n}", body="Hola", message_id=common + ending
+            ),
+        )
+    assert sorted(InboundMail.objects.values_list("status", flat=True)) == ["ticket_opened", "ticket_opened"]
+    kept = sorted(InboundMail.objects.values_list("message_id", flat=True))
+    assert [m.strip("<>") for m in kept] == [
+        (common + "-first@example.es").strip("<"),
+        (common + "-second@example.es").strip("<"),
+    ]
+    assert Ticket.objects.count() == 2
+
+
+def test_a_message_id_is_a_duplicate_only_from_the_same_sender(desk, listener):
+    """Another customer's mail that reuses a Message-ID (a broken client, or on purpose) is not dropped."""
+    for sender in (desk.pedro.email, desk.lucia.email):
+        send(
+            listener,
+            compose(sender=sender, to=ASSISTANCE, subject="Consulta", body="Hola", message_id="<same@example.es>"),
+        )
+    assert sorted(InboundMail.objects.values_list("status", flat=True)) == ["ticket_opened", "ticket_opened"]
+    assert set(Ticket.objects.values_list("requester__email", flat=True)) == {desk.pedro.email, desk.lucia.email}
+
+
 def test_an_unknown_sender_is_answered_once_a_day_and_nothing_else(desk, listener):
     for n in range(3):
         send(
