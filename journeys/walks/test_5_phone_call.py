@@ -17,7 +17,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import LANGUAGES, Walk, languages, load_demo, madrid, on_every_screen, post_signed
 

@@ -16,7 +16,6 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import LANGUAGES, Walk, languages, load_demo, madrid, on_every_screen
 

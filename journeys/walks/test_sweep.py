@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import time_machine
 
-from journeys.walks import defects as d
 from journeys.walks import screens as checks
 from journeys.walks.conftest import PHONE, Walk, languages, load_demo, madrid, post_signed
 
