@@ -446,6 +446,9 @@ def walked(request: pytest.FixtureRequest, settings: Any) -> Callable[..., Scree
             settings.TIERDESK_MONITORING_SECRET = SECRET
             settings.TIERDESK_PAYMENT_WEBHOOK_SECRET = [SECRET]
             settings.TIERDESK_CTI_SECRET = SECRET
+            # Bank transfer offered as `make run`'s demo offers it (the customer is shown where to pay).
+            settings.TIERDESK_BANK_IBAN = "ES9121000418450200051332"
+            settings.TIERDESK_BANK_BIC = "CAIXESBBXXX"
             settings.PUBLIC_URL = live_server.url
             settings.STORAGES = {
                 **settings.STORAGES,

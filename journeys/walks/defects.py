@@ -1,6 +1,7 @@
 """What the walks find wrong today, in plain words: the reasons of their ``xfail(strict=True)``
 marks. Whoever fixes one removes the marks that name it (the test then fails as XPASS until they
-do); ``/work``'s findings list where each one comes from.
+do). None is open today: a walk that finds a new defect names it here, in a constant, and marks
+the tests that see it with ``languages(es=…, en=…, fr=…)``.
 
 Several checks (raw codes, text in another language) catch more than one defect on a screen; their
 reasons list every defect that still shows there.
@@ -20,15 +21,3 @@ def defect(reason: str) -> pytest.MarkDecorator:
 
 def both(*reasons: str) -> str:
     return " AND ".join(reasons)
-
-
-# --- the issue's four broken journeys -----------------------------------------------------------
-
-PAYMENT_DEAD_END = (
-    "after accepting, the customer reads 'Pay by card on the payment page' and 'pay by bank transfer quoting "
-    "the quote number' with no link, no form and no bank details: nothing on the page lets them pay"
-)
-
-
-# --- the screens, the forms, the pages -----------------------------------------------------------
-
