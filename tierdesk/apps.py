@@ -7,6 +7,7 @@ class TierdeskConfig(AppConfig):
     verbose_name = _("Desk infrastructure")
 
     def ready(self) -> None:
+        # AppConfig.ready: the apps' models are loaded only now.
         from tierdesk import (
             checks,  # noqa: F401 - registers the desk's system checks
             logs,

@@ -162,6 +162,7 @@ class DeskCollector(Collector):
 def _broker_depths() -> dict[str, int]:
     """Messages waiting in each Celery queue, asked of the broker (empty when it cannot answer)."""
     try:
+        # Only when the desk runs on Celery: importing the Celery app configures Celery.
         from tierdesk.celery_app import app
 
         depths = {}
