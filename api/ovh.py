@@ -39,6 +39,7 @@ from core import netaddr
 from core.signing import verify_ovh_signature
 from levels.models import Category, LevelCode, TicketKind
 from services.queries import service_of
+from sla import plans
 from tickets import actions, queries
 from tickets.errors import ActionRefused, Forbidden, InvalidInput, NotFound
 from tickets.models import ACTIVE_STATUSES, Channel, Sender, Status, Ticket
@@ -341,7 +342,9 @@ def auth_credential(request: HttpRequest, caller: None) -> Any:
 
 
 def support_level(request: HttpRequest, caller: Caller) -> Any:
-    return {"level": "standard"}
+    """The caller's organisation's support plan, by the name OVH's API gives it."""
+    plan = plans.plan_for(caller.user.organisation_id)
+    return {"level": plan.ovh_level if plan is not None else "standard"}
 
 
 def _tickets(caller: Caller) -> QuerySet[Ticket]:

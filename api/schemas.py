@@ -60,7 +60,10 @@ class TicketOut(Schema):
     category: str | None
     service: str | None
     channel: str
-    priority: str
+    priority: str = Field(description="low, normal, high or critical: from impact × urgency, changed by staff.")
+    support_plan: str | None = Field(
+        default=None, description="Code of the customer's support plan when the ticket was opened (e.g. premium)."
+    )
     last_message_from: str
     created_at: datetime
     updated_at: datetime

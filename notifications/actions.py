@@ -275,10 +275,11 @@ PURGE_BATCH = 500
 def purge_inbound_mail(*, now: datetime, days: int | None = None, batch: int = PURGE_BATCH) -> int:
     """Delete inbound mail processed more than ``days`` (``INBOUND_RETENTION_DAYS``) ago.
 
-    Mail still waiting (received, quarantined) is kept whatever its age: a quarantined message is
-    purged only once staff handled it (processed it again), counting from then. Deletes in short
-    batches so a large purge never holds long locks; returns how many messages were deleted.
-    The per-day rows of the unknown-sender answers are trimmed on the same horizon.
+    Mail still waiting to be processed is kept whatever its age. Quarantined mail nobody handled
+    is deleted ``QUARANTINE_RETENTION_DAYS`` after it arrived (spam to the desk's addresses would
+    otherwise pile up); handled (processed again), it counts from then like the rest. Deletes in
+    short batches so a large purge never holds long locks; returns how many messages were deleted.
+    The per-day rows of the automatic answers are trimmed on the same horizon.
     """
     keep = timedelta(days=settings.INBOUND_RETENTION_DAYS if days is None else days)
     if keep < timedelta(days=1):
@@ -287,12 +288,17 @@ def purge_inbound_mail(*, now: datetime, days: int | None = None, batch: int = P
     expired = InboundMail.objects.exclude(status__in=[InboundStatus.RECEIVED, InboundStatus.QUARANTINED]).filter(
         models.Q(processed_at__lt=cutoff) | models.Q(processed_at__isnull=True, received_at__lt=cutoff)
     )
+    quarantined = InboundMail.objects.filter(
+        status=InboundStatus.QUARANTINED,
+        received_at__lt=now - timedelta(days=settings.INBOUND_QUARANTINE_RETENTION_DAYS),
+    )
     deleted = 0
-    while True:
-        ids = list(expired.order_by("pk").values_list("pk", flat=True)[:batch])
-        if not ids:
-            break
-        with transaction.atomic():
-            deleted += InboundMail.objects.filter(pk__in=ids).delete()[0]
+    for query in (expired, quarantined):
+        while True:
+            ids = list(query.order_by("pk").values_list("pk", flat=True)[:batch])
+            if not ids:
+                break
+            with transaction.atomic():
+                deleted += InboundMail.objects.filter(pk__in=ids).delete()[0]
     AutoAnswer.objects.filter(day__lt=cutoff.date()).delete()
     return deleted

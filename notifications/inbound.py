@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NoReturn
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext
 
 from accounts.models import Role, User
@@ -40,7 +41,7 @@ from notifications.models import AutoAnswer, Delivery, Event, InboundMail, Inbou
 from tickets import actions as ticket_actions
 from tickets import queries as ticket_queries
 from tickets.errors import ActionRefused
-from tickets.models import Channel, Ticket
+from tickets.models import Channel, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,13 @@ PROCESSED_FIELDS = [
 ]
 
 
+# A message still "received" this long after it arrived has lost its processing task (a broker
+# outage) or its worker (killed): the sweep enqueues it again.
+UNPROCESSED_AFTER = timedelta(minutes=2)
+PROCESS_MAX_STARTS = 3
+SWEEP_LIMIT = 500
+
+
 class _Outcome(Exception):
     """Ends processing with a status and a reason."""
 
@@ -77,12 +85,16 @@ class _Outcome(Exception):
 
 def process(mail_id: int, *, now: datetime) -> str:
     """Process one message in status "received"; returns its status afterwards. Never raises."""
+    # Each start is counted in its own transaction, before the work: a worker killed while it
+    # processes the message leaves the count behind, and the sweep (``retry_unprocessed``) gives
+    # up on a message that stopped its workers ``PROCESS_MAX_STARTS`` times.
+    if not InboundMail.objects.filter(pk=mail_id, status=InboundStatus.RECEIVED).update(attempts=F("attempts") + 1):
+        return str(InboundMail.objects.filter(pk=mail_id).values_list("status", flat=True).first() or "")
     try:
         with transaction.atomic():
             mail = InboundMail.objects.select_for_update().get(pk=mail_id)
             if mail.status != InboundStatus.RECEIVED:
                 return str(mail.status)  # Already processed: a repeated task does nothing.
-            mail.attempts += 1
             parsed = mailparse.parse_message(
                 bytes(mail.raw),
                 max_attachment_bytes=settings.ATTACHMENT_MAX_BYTES,
@@ -125,13 +137,18 @@ def _route(mail: InboundMail, parsed: mailparse.ParsedMail, *, now: datetime) ->
     sender = (parsed.from_address or "").lower()
     if parsed.is_automated:
         raise _Outcome(InboundStatus.AUTOMATED, parsed.auto_reason or "automated message")
-    if sender and (addressing.is_our_address(sender) or sender == settings.DEFAULT_FROM_EMAIL.lower()):
+    # Staff first: their addresses are often on the desk's own domain, which is not the desk.
+    staff = (
+        list(User.objects.filter(email__iexact=sender, is_active=True).exclude(role=Role.CUSTOMER).order_by("id"))
+        if sender
+        else []
+    )
+    if not staff and sender and (addressing.is_our_address(sender) or sender == settings.DEFAULT_FROM_EMAIL.lower()):
         raise _Outcome(InboundStatus.AUTOMATED, "sent by the desk itself")
     if parsed.quarantine_reason:
         raise _Outcome(InboundStatus.QUARANTINED, parsed.quarantine_reason)
 
     recipients = _recipients(mail, parsed)
-    staff = list(User.objects.filter(email__iexact=sender, is_active=True).exclude(role=Role.CUSTOMER).order_by("id"))
     if staff:
         _staff_mail(mail, staff, recipients, parsed, now=now)
     ticket = _ticket_for(recipients, parsed)
@@ -222,10 +239,40 @@ def _add_reply(ticket: Ticket, sender: str, parsed: mailparse.ParsedMail, *, now
                 ticket, actor=contact, body=_body(parsed, files), attachments=files, channel=Channel.EMAIL, now=now
             )
     except ActionRefused as refused:
-        raise _Outcome(
-            InboundStatus.QUARANTINED, f"the ticket refused the reply ({refused.code}): {refused.message}", ticket
-        ) from None
+        reason = f"the ticket refused the reply ({refused.code}): {refused.message}"
+        if ticket.status == Status.CLOSED:
+            _tell_ticket_closed(contact, ticket, parsed, now=now)
+            reason += "; the sender was told how to reopen it or open a new ticket"
+        raise _Outcome(InboundStatus.QUARANTINED, reason, ticket) from None
     raise _Outcome(InboundStatus.REPLY_ADDED, "; ".join(notes), ticket=ticket)
+
+
+def _tell_ticket_closed(contact: User, ticket: Ticket, parsed: mailparse.ParsedMail, *, now: datetime) -> None:
+    """A customer wrote to a closed ticket: tell them (once a day per ticket) how to reopen it or
+    open a new one, instead of leaving their message unanswered in the quarantine."""
+    try:
+        with transaction.atomic():
+            AutoAnswer.objects.create(
+                address=f"{contact.email.lower()}#{ticket.number}"[:320],
+                day=now.date(),
+                kind=Event.TICKET_CLOSED_REPLY,
+                created_at=now,
+            )
+    except IntegrityError:
+        return  # Already told today about this ticket.
+    notify(
+        event=Event.TICKET_CLOSED_REPLY,
+        recipients=[contact],
+        ticket=ticket,
+        context={
+            "number": ticket.number,
+            "subject": parsed.subject[:200],
+            "level_address": ticket.level.email_address if ticket.level_id else "",
+        },
+        now=now,
+        auto_submitted="auto-replied",
+        in_reply_to=f"<{parsed.message_id}>" if parsed.message_id else "",
+    )
 
 
 def _staff_mail(
@@ -238,10 +285,8 @@ def _staff_mail(
             ticket = _ticket_for(recipients, parsed)
         except _Outcome:
             ticket = None
-        if ticket is None:
-            # A forged From is easy; staff open tickets in the console, where they are logged in.
-            raise _Outcome(InboundStatus.QUARANTINED, "sent from a staff address: staff answer in the console")
-        _refuse_staff(mail, staff[0], ticket, parsed, "not_personal", now=now)
+        # A forged From is easy; staff open tickets in the console, where they are logged in.
+        _refuse_staff(mail, staff[0], ticket, parsed, "not_a_ticket" if ticket is None else "not_personal", now=now)
     number, agent_id = personal[0]
     ticket = Ticket.objects.select_related("organisation", "level").filter(number=number).first()
     agent = next((person for person in staff if person.pk == agent_id), None)
@@ -271,6 +316,7 @@ def _staff_mail(
 
 
 STAFF_REFUSALS = {
+    "not_a_ticket": "sent from a staff address to no ticket: staff open tickets in the console",
     "not_personal": "staff must answer to the reply address of a mail the desk sent them",
     "not_yours": "the reply address belongs to another member of staff",
     "not_visible": "this member of staff may not see the ticket",
@@ -281,7 +327,7 @@ STAFF_REFUSALS = {
 def _refuse_staff(
     mail: InboundMail,
     person: User,
-    ticket: Ticket,
+    ticket: Ticket | None,
     parsed: mailparse.ParsedMail,
     why: str,
     *,
@@ -297,9 +343,9 @@ def _refuse_staff(
         context={
             "why": why,
             "detail": detail,
-            "number": ticket.number,
+            "number": ticket.number if ticket else None,
             "subject": parsed.subject[:200],
-            "can_see": ticket_queries.visible_tickets(person).filter(pk=ticket.pk).exists(),
+            "can_see": ticket is not None and ticket_queries.visible_tickets(person).filter(pk=ticket.pk).exists(),
         },
         now=now,
         auto_submitted="auto-replied",
@@ -364,3 +410,26 @@ def _answer_unknown_sender(mail: InboundMail, sender: str, parsed: mailparse.Par
         in_reply_to=f"<{parsed.message_id}>" if parsed.message_id else "",
     )
     raise _Outcome(InboundStatus.UNKNOWN_SENDER, "unknown sender: answered once")
+
+
+def retry_unprocessed(*, now: datetime, limit: int = SWEEP_LIMIT) -> int:
+    """Enqueue again the processing of messages left "received" (their task was lost, or the
+    worker died in it); quarantine those that were started ``PROCESS_MAX_STARTS`` times without
+    finishing. Returns how many were enqueued. A repeated task is harmless: processing only
+    takes a message still "received"."""
+    from notifications.tasks import process_inbound_mail  # notifications.tasks imports this module
+
+    left = InboundMail.objects.filter(status=InboundStatus.RECEIVED, received_at__lt=now - UNPROCESSED_AFTER)
+    InboundMail.objects.filter(pk__in=left.filter(attempts__gte=PROCESS_MAX_STARTS).values("pk")).update(
+        status=InboundStatus.QUARANTINED,
+        reason=f"processing stopped {PROCESS_MAX_STARTS} times without finishing (the worker died)",
+        processed_at=now,
+    )
+    ids = list(left.order_by("received_at").values_list("pk", flat=True)[:limit])
+    for mail_id in ids:
+        try:
+            process_inbound_mail.enqueue(mail_id)
+        except Exception:  # the broker is down: the next sweep tries again
+            logger.warning("could not enqueue the processing of inbound mail %s", mail_id, exc_info=True)
+            return ids.index(mail_id)
+    return len(ids)

@@ -30,6 +30,7 @@ class Event(models.TextChoices):
     INVOICE_ISSUED = "invoice_issued", _("Invoice or credit note issued")
     PASSWORD_RESET = "password_reset", _("Password reset link")
     REPLY_REFUSED = "reply_refused", _("Answer to staff whose e-mail was not applied")
+    TICKET_CLOSED_REPLY = "ticket_closed_reply", _("Answer to a customer who wrote to a closed ticket")
 
 
 # Agents may switch these off; customers always get the mails about their tickets.

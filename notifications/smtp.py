@@ -1,6 +1,8 @@
 """The SMTP listener: aiosmtpd in front of ``receive_raw_mail``.
 
-It accepts mail for the desk's domain and for the levels' addresses only, stores each message
+It accepts mail for the addresses the desk has (its mailbox, the reply addresses it signed, the
+levels' addresses) and refuses any other recipient at RCPT with ``550``, so spam to made-up
+local parts of its domain never reaches the database. It stores each message
 before answering ``250``, and answers ``451`` (the sender's server retries later) if it cannot
 store it: a message is either kept or still with its sender, never lost in between.
 """
@@ -25,10 +27,11 @@ logger = logging.getLogger(__name__)
 
 
 def _accepts(address: str) -> bool:
+    address = address.strip().lower()
     try:
-        if addressing.is_our_address(address):
+        if address == addressing.inbound_address() or addressing.parse_reply_address(address) is not None:
             return True
-        return SupportLevel.objects.filter(email_address__iexact=address.strip()).exists()
+        return SupportLevel.objects.filter(email_address__iexact=address).exists()
     finally:
         close_old_connections()
 

@@ -29,6 +29,12 @@ def process_inbound_mail(mail_id: int) -> str:
 
 
 @task(queue_name="mail")
+def retry_unprocessed_mail() -> int:
+    """The periodic sweep of inbound mail left unprocessed (lost task, dead worker)."""
+    return inbound.retry_unprocessed(now=timezone.now())
+
+
+@task(queue_name="mail")
 def purge_inbound_mail() -> int:
     """The daily purge of raw inbound mail past its retention period."""
     return purge(now=timezone.now())

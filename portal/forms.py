@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
+from sla.plans import duration_text, promised_first_response
+from sla.priority import Urgency
 from tickets.models import Channel, Status
 
 DESCRIPTION_MAX = 20_000
@@ -146,7 +148,14 @@ class IncidentForm(TicketForm):
             "invalid_choice": _("Choose a type from the list."),
         },
     )
-    field_order = ["type", "service", "subject", "description", "attachments", "via"]
+    urgency = forms.ChoiceField(
+        label=_("Is your service completely down?"),
+        widget=forms.RadioSelect,
+        required=False,
+        initial=Urgency.MEDIUM,
+        error_messages={"invalid_choice": _("Choose one of the answers.")},
+    )
+    field_order = ["type", "service", "urgency", "subject", "description", "attachments", "via"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,6 +165,28 @@ class IncidentForm(TicketForm):
             )
         )
         self.fields["type"].choices = [("", _("— choose —")), *self._category_choices()]  # type: ignore[attr-defined]
+        self.fields["urgency"].choices = self._urgency_choices()  # type: ignore[attr-defined]
+
+    def _urgency_choices(self) -> list[tuple[str, str]]:
+        """The three answers, each with the answer time the customer's plan promises for it."""
+        answers = [
+            (Urgency.HIGH, _("Yes, it is completely down")),
+            (Urgency.MEDIUM, _("Partly: it works badly or slowly")),
+            (Urgency.LOW, _("No, it works; something is wrong")),
+        ]
+        level_id = self._categories[0].level_id if self._categories else None
+        choices = []
+        for value, label in answers:
+            promised = None
+            if level_id is not None:
+                promised = promised_first_response(self.user.organisation_id, level_id, TicketKind.INCIDENT, str(value))
+            text = str(label)
+            if promised is not None:
+                text = str(
+                    _("%(answer)s (we answer within %(time)s)") % {"answer": label, "time": duration_text(promised)}
+                )
+            choices.append((str(value), text))
+        return choices
 
     def categories(self) -> list[Category]:
         return self._categories

@@ -155,6 +155,7 @@ def _open(request: HttpRequest, form_class: type[TicketForm], template: str) -> 
                     actor=user,
                     now=timezone.now(),
                     attachments=form.cleaned_data["attachments"],
+                    urgency=form.cleaned_data.get("urgency") or None,
                 )
             except InvalidInput as refusal:
                 field = {"body": "description", "category": "type"}.get(refusal.field or "", refusal.field)

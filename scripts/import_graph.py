@@ -7,7 +7,7 @@ above; ``docs/architecture.md``):
     guide's data   levels, services, accounts
     clock          sla
     tickets        tickets
-    capabilities   triage, infogerencia, guides, notifications, slawatch
+    capabilities   triage, infogerencia, guides, notifications, slawatch, automations
     faces          portal, console, api
     roof           tierdesk
 
@@ -47,7 +47,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("guide's data", ["levels", "services", "accounts"]),
     ("clock", ["sla"]),
     ("tickets", ["tickets"]),
-    ("capabilities", ["triage", "infogerencia", "guides", "notifications", "slawatch"]),
+    ("capabilities", ["triage", "infogerencia", "guides", "notifications", "slawatch", "automations"]),
     ("faces", ["portal", "console", "api"]),
     ("roof", ["tierdesk"]),
 ]

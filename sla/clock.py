@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from levels.models import SupportLevel
+from sla import plans
 from sla.adapter import calendar_for
 from sla.calendar import Calendar, add_business_time, business_time_between
 from sla.models import Outcome, SlaClock, SlaPolicy, SlaState
@@ -113,12 +114,25 @@ def rules_of_level(level: SupportLevel) -> Rules:
     return Rules(calendar_for(row) if row is not None else _UTC_24_7, policy)
 
 
-def rules_for_code(level_code: str) -> Rules | None:
+def rules_of_ticket(ticket: Ticket, level: SupportLevel | None = None) -> Rules:
+    """The rules of the ticket on ``level`` (its own by default): the level's calendar, and its
+    policy with the target the ticket's support plan sets for its priority, where it sets one."""
+    level = level or ticket.level
+    rules = rules_of_level(level)
+    if not ticket.support_plan:
+        return rules
+    target = plans.target_for(ticket.support_plan, level.pk, ticket.priority)
+    return Rules(rules.calendar, plans.policy_with(rules.policy, target, level.pk))
+
+
+def rules_for_code(level_code: str, ticket: Ticket | None = None) -> Rules | None:
     """The rules of the level whose policy was running (to measure the clock that ends)."""
     if not level_code:
         return None
     level = SupportLevel.objects.select_related("calendar", "sla_policy").filter(code=level_code).first()
-    return rules_of_level(level) if level is not None else None
+    if level is None:
+        return None
+    return rules_of_ticket(ticket, level) if ticket is not None else rules_of_level(level)
 
 
 # --- arithmetic -------------------------------------------------------------------------------
@@ -279,7 +293,7 @@ def _stop(ticket: Ticket, rules: Rules, now: datetime) -> Measurement | None:
 
 def start(ticket: Ticket, now: datetime) -> None:
     """A new ticket, before its INSERT: a first-response clock on its level's policy."""
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     _start_level(ticket, rules, now, paused=False)
     derive(ticket, rules)
 
@@ -288,9 +302,9 @@ def move(ticket: Ticket, now: datetime, *, paused: bool) -> Step:
     """The ticket now stands on another level (``ticket.level``): the clock of the level it left
     is measured and stops; a fresh one starts on the new level's policy (paused if the ticket
     waits for the customer)."""
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     before = due_times(ticket)
-    measured = _stop(ticket, rules_for_code(ticket.sla_policy_level) or rules, now)
+    measured = _stop(ticket, rules_for_code(ticket.sla_policy_level, ticket) or rules, now)
     _start_level(ticket, rules, now, paused=paused)
     derive(ticket, rules)
     return Step(measured=measured, before=before, after=due_times(ticket))
@@ -299,7 +313,7 @@ def move(ticket: Ticket, now: datetime, *, paused: bool) -> Step:
 def answered(ticket: Ticket, now: datetime) -> Step:
     """Staff of the ticket's level answered publicly: the running response promise, if any, is
     met (or late)."""
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     measured = None
     if ticket.sla_clock:
         checkpoint(ticket, rules.calendar, now)
@@ -318,7 +332,7 @@ def customer_wrote(ticket: Ticket, now: datetime) -> Step | None:
     a clock already runs, or the level promises no next response."""
     if ticket.sla_clock:
         return None
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     if rules.policy is None or rules.policy.next_response_target is None:
         return None
     checkpoint(ticket, rules.calendar, now)
@@ -329,7 +343,7 @@ def customer_wrote(ticket: Ticket, now: datetime) -> Step | None:
 
 def reopened(ticket: Ticket, now: datetime) -> Step:
     """Reopened: a next-response clock when the level promises one (it runs once the ticket is open)."""
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     if rules.policy is not None and rules.policy.next_response_target is not None:
         _start_response_clock(ticket, now, SlaClock.NEXT_RESPONSE)
     derive(ticket, rules)
@@ -338,7 +352,7 @@ def reopened(ticket: Ticket, now: datetime) -> Step:
 
 def pause(ticket: Ticket, now: datetime) -> Step:
     """Waiting for the customer: the time used so far is kept; nothing is due until they answer."""
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     checkpoint(ticket, rules.calendar, now)
     ticket.sla_segment_started_at = None
     ticket.sla_paused_at = now
@@ -348,7 +362,7 @@ def pause(ticket: Ticket, now: datetime) -> Step:
 
 def stop(ticket: Ticket, now: datetime) -> Step:
     """Resolved or closed: every clock stops; nothing is due."""
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     measured = _stop(ticket, rules, now)
     derive(ticket, rules)
     return Step(measured=measured)
@@ -356,12 +370,22 @@ def stop(ticket: Ticket, now: datetime) -> Step:
 
 def resume(ticket: Ticket, now: datetime) -> Step:
     """New or open again: the clock runs from ``now`` if it was paused or stopped."""
-    rules = rules_of_level(ticket.level)
+    rules = rules_of_ticket(ticket)
     if ticket.sla_segment_started_at is None:
         ticket.sla_segment_started_at = now
     ticket.sla_paused_at = None
     derive(ticket, rules)
     return Step()
+
+
+def reprioritised(ticket: Ticket, now: datetime) -> Step:
+    """The ticket's priority changed: the running promise takes the plan's target for the new
+    priority; the business time already used is kept (it counts against the new target)."""
+    rules = rules_of_ticket(ticket)
+    before = due_times(ticket)
+    checkpoint(ticket, rules.calendar, now)
+    derive(ticket, rules)
+    return Step(before=before, after=due_times(ticket))
 
 
 def recompute(ticket: Ticket) -> bool:
@@ -371,5 +395,5 @@ def recompute(ticket: Ticket) -> bool:
     policy.
     """
     old = [getattr(ticket, name) for name in CLOCK_FIELDS]
-    derive(ticket, rules_of_level(ticket.level))
+    derive(ticket, rules_of_ticket(ticket))
     return old != [getattr(ticket, name) for name in CLOCK_FIELDS]

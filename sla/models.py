@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
+from core.i18n import TranslatedName
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -241,3 +242,132 @@ class Outcome(models.TextChoices):
     MET = "met", _("Met")
     BREACHED = "breached", _("Breached")
     CANCELLED = "cancelled", _("Stopped before it was due")
+
+
+# --- support plans and priority ------------------------------------------------------------------
+
+
+class Priority(models.TextChoices):
+    """How soon a ticket must be answered, from impact × urgency (``sla.priority``)."""
+
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class OvhSupportLevel(models.TextChoices):
+    """The names OVH's API answers for ``GET /1.0/me/supportLevel``."""
+
+    STANDARD = "standard", "standard"
+    PREMIUM = "premium", "premium"
+    BUSINESS = "business", "business"
+    ENTERPRISE = "enterprise", "enterprise"
+
+
+def default_channels() -> list[str]:
+    return ["manager", "direct_link", "phone", "email", "api", "monitoring"]
+
+
+class SupportPlan(TranslatedName):
+    """What a customer organisation bought: per level and priority, how soon an answer is due.
+
+    ``targets`` hold the promise per (level, priority); a level with no target row for a
+    priority keeps its own ``SlaPolicy``. Exactly one plan is the default: customers with no
+    plan of their own are on it. ``channels`` lists the channels (``tickets.models.Channel``
+    values) the customer may open tickets through; ``phone_lines`` the lines they may call.
+    """
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    ovh_level = models.CharField(
+        _("OVH support level"), max_length=16, choices=OvhSupportLevel.choices, default=OvhSupportLevel.STANDARD
+    )
+    is_default = models.BooleanField(_("default plan"), default=False)
+    channels = models.JSONField(_("channels"), default=default_channels, blank=True)
+    phone_lines = models.ManyToManyField(
+        "levels.PhoneLine", verbose_name=_("phone lines"), related_name="support_plans", blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True, null=True)
+
+    class Meta:
+        verbose_name = _("support plan")
+        verbose_name_plural = _("support plans")
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="sla_one_default_plan"
+            ),
+        ]
+
+    def clean(self) -> None:
+        known = set(default_channels())
+        if not isinstance(self.channels, list) or not all(isinstance(c, str) and c in known for c in self.channels):
+            raise ValidationError(
+                {"channels": str(_("List the channels among: %(known)s.") % {"known": ", ".join(sorted(known))})}
+            )
+
+
+class PlanTarget(models.Model):
+    """One plan's promise on one level for one priority (business time on the level's calendar)."""
+
+    plan = models.ForeignKey(SupportPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="targets")
+    level = models.ForeignKey(
+        "levels.SupportLevel", verbose_name=_("level"), on_delete=models.CASCADE, related_name="plan_targets"
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices)
+    first_response_warning = models.DurationField(_("first response: warn after"))
+    first_response_target = models.DurationField(_("first response: due within"))
+    next_response_target = models.DurationField(
+        _("next response after a customer message: due within"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("plan target")
+        verbose_name_plural = _("plan targets")
+        ordering = ["plan", "level", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "level", "priority"], name="sla_plan_target_unique"),
+            models.CheckConstraint(
+                condition=models.Q(first_response_warning__lte=models.F("first_response_target")),
+                name="sla_plan_target_warning_before_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} {self.level_id} {self.priority}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for name in ("first_response_warning", "first_response_target", "next_response_target"):
+            value = getattr(self, name)
+            if value is not None and value <= timedelta(0):
+                errors[name] = str(_("Give a duration longer than zero."))
+        if (
+            self.first_response_warning is not None
+            and self.first_response_target is not None
+            and self.first_response_warning > self.first_response_target
+        ):
+            errors["first_response_warning"] = str(_("The warning must come before the target."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class CustomerPlan(models.Model):
+    """The plan a customer organisation is on (none: the default plan)."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="support_plan"
+    )
+    plan = models.ForeignKey(SupportPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="customers")
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer's support plan")
+        verbose_name_plural = _("customers' support plans")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.plan.code}"

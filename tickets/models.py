@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, User
 from levels.models import Category, SupportLevel, Team, TicketKind
 from services.models import Service
-from sla.models import Outcome, SlaClock, SlaState
+from sla.models import Outcome, Priority, SlaClock, SlaState
 
 
 class Status(models.TextChoices):
@@ -38,13 +38,6 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     API = "api", _("API")
     MONITORING = "monitoring", _("Monitoring")
-
-
-class Priority(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
-    CRITICAL = "critical", _("Critical")
 
 
 class Sender(models.TextChoices):
@@ -100,6 +93,9 @@ class Ticket(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.MANAGER)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    # The customer's support plan when the ticket was opened (``sla.SupportPlan.code``; blank for
+    # tickets opened before plans, which keep their level's policy).
+    support_plan = models.CharField(_("support plan"), max_length=32, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -182,6 +178,14 @@ class Ticket(models.Model):
                 fields=["sla_next_check_at", "id"],
                 name="tickets_sla_next_check_idx",
                 condition=models.Q(sla_next_check_at__isnull=False),
+            ),
+            # The time-based automations: active tickets by status and last activity ("waiting for
+            # the customer for 3 days", "unassigned for an hour") are a range on this; closed
+            # tickets are left out, so the scan reads only what can still be acted on.
+            models.Index(
+                fields=["status", "updated_at", "id"],
+                name="tickets_active_activity_idx",
+                condition=models.Q(status__in=["new", "open", "waiting_customer"]),
             ),
             # The console queue: a level's active tickets by when an answer is due, in the queue's
             # exact order, so its first page reads that many index entries. Only active tickets:
@@ -320,6 +324,8 @@ class EventKind(models.TextChoices):
     SLA_CLOCK = "sla_clock", _("SLA clock changed")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA target missed")
+    PRIORITY = "priority", _("Priority changed")
+    AUTOMATION = "automation", _("Automation ran")
 
 
 class ImmutableRowError(Exception):

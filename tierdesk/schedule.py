@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from api.tasks import purge_api_records, retry_due_webhooks
+from automations.tasks import run_time_based_automations
 from infogerencia.tasks import expire_quotes
-from notifications.tasks import purge_inbound_mail, retry_due_deliveries
+from notifications.tasks import purge_inbound_mail, retry_due_deliveries, retry_unprocessed_mail
 from slawatch.tasks import sla_scan
 from tickets.tasks import close_resolved_tickets, dispatch_pending
 from tierdesk.tasks import purge_replay_keys, purge_task_results
@@ -32,7 +33,9 @@ def jobs() -> list[Job]:
         Job("purge_task_results", 86400, purge_task_results),
         Job("retry_due_deliveries", 60, retry_due_deliveries),
         Job("purge_inbound_mail", 86400, purge_inbound_mail),
+        Job("retry_unprocessed_mail", 60, retry_unprocessed_mail),
         Job("expire_quotes", 3600, expire_quotes),
         Job("retry_due_webhooks", 60, retry_due_webhooks),
         Job("purge_api_records", 3600, purge_api_records),
+        Job("run_time_based_automations", 300, run_time_based_automations),
     ]

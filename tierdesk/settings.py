@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "guides",
     "notifications",
     "slawatch",
+    "automations",
     "portal",
     "console",
     "api",
@@ -400,6 +401,8 @@ MAIL_MAX_ATTEMPTS = env_int("TIERDESK_MAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=
 MAIL_RETRY_SECONDS = env_int("TIERDESK_MAIL_RETRY_SECONDS", 60, minimum=1, maximum=86400)
 # Days the raw inbound mail is kept once processed (quarantined mail stays until it is handled).
 INBOUND_RETENTION_DAYS = env_int("TIERDESK_INBOUND_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+# Days quarantined mail nobody handled is kept (from its arrival) before the daily purge deletes it.
+INBOUND_QUARANTINE_RETENTION_DAYS = env_int("TIERDESK_INBOUND_QUARANTINE_RETENTION_DAYS", 30, minimum=1, maximum=3650)
 # --- agents' console ---------------------------------------------------------------------------
 # PostgreSQL full-text search fields (the lookups only activate on PostgreSQL; SQLite uses FTS5).
 INSTALLED_APPS += ["django.contrib.postgres"]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("health/work/", views.health_work, name="health-work"),
     path("accounts/", include("accounts.urls")),
     path("manager/", include("portal.urls")),
+    path("console/automations/", include("automations.urls")),
     path("console/", include("console.urls")),
     path("guides/", include("guides.urls")),
     path("triage/", include("triage.urls")),

@@ -63,6 +63,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "service": ticket.service.reference if ticket.service else None,
         "channel": ticket.channel,
         "priority": ticket.priority,
+        "support_plan": ticket.support_plan or None,
         "last_message_from": ticket.last_message_from,
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,

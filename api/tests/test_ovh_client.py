@@ -105,7 +105,12 @@ def validated_key(
 def test_it_runs_the_nine_operations_with_the_official_client(ovh_env, desk):  # type: ignore[no-untyped-def]
     client = validated_client(ovh_env, desk.lucia)
     assert isinstance(client.get("/auth/time"), int)
-    assert client.get("/me/supportLevel") == {"level": "standard"}
+    assert client.get("/me/supportLevel") == {"level": "standard"}  # the default plan
+    from sla.models import CustomerPlan, SupportPlan
+
+    CustomerPlan.objects.create(organisation=desk.lucia.organisation, plan=SupportPlan.objects.get(code="business"))
+    assert client.get("/me/supportLevel") == {"level": "business"}
+    CustomerPlan.objects.filter(organisation=desk.lucia.organisation).delete()
 
     created = client.post(
         "/support/tickets/create",

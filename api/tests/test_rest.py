@@ -33,6 +33,7 @@ def test_it_opens_reads_and_lists_a_ticket(desk, make_api):  # type: ignore[no-u
     assert created.status_code == 201, created.content
     ticket = created.json()
     assert ticket["level"] == "L1" and ticket["channel"] == "api" and ticket["service"] == desk.server.reference
+    assert (ticket["priority"], ticket["support_plan"]) == ("high", "standard")
     assert api.get(f"/tickets/{ticket['number']}").json()["subject"] == "Servidor caído"
     listed = api.get("/tickets", status="new", level="L1", service=desk.server.reference.upper()).json()
     assert [t["number"] for t in listed["items"]] == [ticket["number"]] and listed["next_cursor"] is None
@@ -296,6 +297,9 @@ def test_the_operation_ids_clients_generated_code_from_are_kept(client):  # type
         ("GET", "/invoices/{number}"): "api_rest_quotes_read_invoice",
         ("GET", "/invoices/{number}/pdf"): "api_rest_quotes_invoice_pdf",
         ("GET", "/guides"): "api_rest_quotes_search_guides",
+        ("POST", "/provisioning/organisations"): "api_rest_provision_organisations",
+        ("POST", "/provisioning/contacts"): "api_rest_provision_contacts",
+        ("POST", "/provisioning/services"): "api_rest_provision_services",
     }
 
 
@@ -361,8 +365,9 @@ def test_a_create_writes_the_ticket_once_with_its_clock_and_reads_fresh_rules(de
     writes = ('INSERT INTO "tickets_ticket" ', 'UPDATE "tickets_ticket" ')
     ticket_writes = [s for s in statements if s.startswith(writes)]
     assert len(ticket_writes) == 1 and ticket_writes[0].startswith("INSERT")
-    # The token with its owner, the category with its level's calendar and policy, the service.
-    assert sum(s.startswith("SELECT") for s in statements) == 3
+    # The token with its owner, the category with its level's calendar and policy, the service,
+    # the customer's support plan and that plan's target for the level and priority.
+    assert sum(s.startswith("SELECT") for s in statements) == 5
     ticket = Ticket.objects.get(number=created.json()["number"])
     policy = SlaPolicy.objects.get(level__code="L1")  # L1 is open around the clock
     assert ticket.sla_clock == "first_response" and ticket.sla_state == "ok"

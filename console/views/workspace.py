@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from automations import history as automation_history
 from console import queries as console_queries
 from console.models import PLACEHOLDERS, CallLog, CannedReply
 from console.views._base import _user
@@ -24,7 +25,7 @@ from levels.models import Category, LevelCode, TicketKind
 from services.models import Service
 from tickets import actions, queries, rules
 from tickets.errors import ActionRefused, InvalidInput
-from tickets.models import ACTIVE_STATUSES, Attachment, EventKind, Status, Ticket
+from tickets.models import ACTIVE_STATUSES, Attachment, EventKind, Priority, Status, Ticket
 
 MOVE_LABELS = {
     rules.Move.NOT_AN_INCIDENT: "No es una incidencia → Nivel 2",
@@ -68,6 +69,12 @@ def describe_event(event: Any) -> str:
         return f"#{data.get('other')} ({data.get('link')}): {data.get('reason', '')}"
     if kind == EventKind.REOPENED:
         return str(data.get("reason", ""))
+    if kind == EventKind.PRIORITY:
+        labels = dict(Priority.choices)
+        before, after = data.get("before", ""), data.get("after", "")
+        return f"{labels.get(before, before)} → {labels.get(after, after)}: {data.get('reason', '')}"
+    if kind == EventKind.AUTOMATION:
+        return automation_history.describe_event(data)
     if kind == EventKind.SCORED:
         return f"{data.get('score')}/5"
     return ""
@@ -106,6 +113,7 @@ def _workspace(
         ),
         "staff": console_queries.level_staff(ticket.level),
         "can_work": can_work,
+        "priorities": Priority.choices,
         "is_active": ticket.status in ACTIVE_STATUSES,
         "errors": errors or {},
         "data": data or {},
@@ -132,6 +140,7 @@ TICKET_ACTIONS = {
     "reopen",
     "move",
     "merge",
+    "priority",
 }
 
 
@@ -158,9 +167,14 @@ def ticket_action(request: HttpRequest, number: int) -> HttpResponse:
     try:
         target = _run_ticket_action(action, ticket, user, request, now) or ticket
     except ActionRefused as refused:
-        form = {"reply": "reply", "note": "note", "move": "move", "merge": "merge", "reopen": "reopen"}.get(
-            action, "general"
-        )
+        form = {
+            "reply": "reply",
+            "note": "note",
+            "move": "move",
+            "merge": "merge",
+            "reopen": "reopen",
+            "priority": "priority",
+        }.get(action, "general")
         if action == "move":
             form = f"move:{request.POST.get('move', '')}"
         return _workspace(request, ticket, errors={form: str(refused.message)}, data=data, status=refused.status)
@@ -188,6 +202,10 @@ def _run_ticket_action(action: str, ticket: Ticket, user: User, request: HttpReq
         )
     elif action == "claim":
         actions.claim_ticket(ticket, actor=user, now=now)
+    elif action == "priority":
+        actions.set_priority(
+            ticket, priority=post.get("priority", ""), reason=post.get("reason", ""), actor=user, now=now
+        )
     elif action == "assign":
         assignee = None
         wanted = post.get("assignee", "")

@@ -223,14 +223,26 @@ def test_a_reply_from_someone_who_is_not_a_contact_is_quarantined_and_can_be_pro
         reprocess_inbound_mail(inbound, now=timezone.now())
 
 
-def test_a_forged_reply_address_does_not_reach_the_ticket(desk, open_incident, listener):
+def test_a_forged_reply_address_is_refused_at_rcpt(desk, open_incident, listener):
     ticket = open_incident()
     forged = addressing.reply_address(ticket.number).replace(f"+t-{ticket.number}-", f"+t-{ticket.number}-0")
-    send(listener, compose(sender=desk.lucia.email, to=forged, subject="Re", body="Hola"))
-    inbound = InboundMail.objects.get()
-    assert inbound.status == InboundStatus.QUARANTINED
-    assert "wrong signature" in inbound.reason
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send(listener, compose(sender=desk.lucia.email, to=forged, subject="Re", body="Hola"))
+    assert refused.value.recipients[forged][0] == 550
+    assert not InboundMail.objects.exists()
     assert ticket.messages.count() == 1
+
+
+@pytest.mark.parametrize("local_part", ["random-junk", "postmaster", "soporte+t-1-abc"])
+def test_unknown_recipients_on_the_desks_domain_are_refused_at_rcpt(desk, listener, local_part):
+    address = f"{local_part}@tierdesk.localhost"
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send(listener, compose(sender="spam@example.org", to=address, subject="Buy", body="x" * 1000))
+    assert refused.value.recipients[address] == (550, b"5.1.1 No such mailbox here")
+    assert not InboundMail.objects.exists()
+    # The desk's own addresses are still accepted in the same session.
+    send(listener, compose(sender=desk.pedro.email, to=ASSISTANCE, subject="Hola", body="Una duda."))
+    assert InboundMail.objects.count() == 1
 
 
 def test_the_listener_refuses_mail_for_other_domains(desk, listener):
@@ -259,17 +271,19 @@ def test_mail_from_a_staff_address_to_the_tickets_address_is_quarantined_and_ans
     assert [m.to for m in mail.outbox] == [[desk.l1.email]]
 
 
-def test_mail_from_a_staff_address_to_a_level_is_quarantined_not_answered(desk, listener):
+def test_mail_from_a_staff_address_to_a_level_is_quarantined_and_the_sender_told(desk, listener):
     desk.l1.email = "tecnico@tierdesk-staff.example"
     desk.l1.save()
     send(listener, compose(sender=desk.l1.email, to=INCIDENTS, subject="Prueba", body="Hola"))
     inbound = InboundMail.objects.get()
     assert (inbound.status, inbound.reason) == (
         InboundStatus.QUARANTINED,
-        "sent from a staff address: staff answer in the console",
+        "sent from a staff address to no ticket: staff open tickets in the console; the sender was told",
     )
     assert not Ticket.objects.exists()
-    assert mail.outbox == []
+    [notice] = mail.outbox
+    assert notice.to == [desk.l1.email] and notice.subject == "Your e-mail did not open a ticket: Prueba"
+    assert "staff open tickets in the console" in notice.body
 
 
 def test_the_quarantine_list_costs_the_same_at_any_size(desk, admin_client, django_assert_max_num_queries):
@@ -316,5 +330,34 @@ def test_a_reply_to_a_closed_ticket_waits_in_the_quarantine(desk, open_incident,
     )
     inbound = InboundMail.objects.get()
     assert inbound.status == InboundStatus.QUARANTINED
-    assert "ticket_closed" in inbound.reason
+    assert "ticket_closed" in inbound.reason and "the sender was told" in inbound.reason
     assert inbound.ticket == ticket
+    [notice] = [m for m in mail.outbox if m.to == [desk.lucia.email] and "closed" in m.subject]
+    assert notice.subject == f"[#{ticket.number}] The ticket is closed: your e-mail was not added"
+    assert f"/manager/support/tickets/{ticket.number}/" in notice.body  # where to reopen it
+    assert "open a new ticket" in notice.body
+    assert notice.extra_headers["Auto-Submitted"] == "auto-replied"
+    # A second mail the same day is quarantined too, without a second notice.
+    send(
+        listener,
+        compose(sender=desk.lucia.email, to=addressing.reply_address(ticket.number), subject="Re", body="¿Hola?"),
+    )
+    assert len([m for m in mail.outbox if m.to == [desk.lucia.email] and "closed" in m.subject]) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "subject"),
+    [("es", "El ticket está cerrado"), ("fr", "Le ticket est fermé :"), ("en", "The ticket is closed")],
+)
+def test_the_closed_ticket_notice_is_in_the_customers_language(desk, open_incident, listener, language, subject):
+    desk.lucia.language = language
+    desk.lucia.save(update_fields=["language"])
+    ticket = open_incident()
+    actions.close_ticket(ticket, actor=desk.lucia, now=timezone.now())
+    mail.outbox.clear()
+    send(
+        listener,
+        compose(sender=desk.lucia.email, to=addressing.reply_address(ticket.number), subject="Re", body="Otra cosa"),
+    )
+    [notice] = mail.outbox
+    assert notice.subject.startswith(f"[#{ticket.number}] {subject}")

@@ -1,4 +1,5 @@
-"""Raw inbound mail is purged after its retention period; what still waits for staff is kept."""
+"""Raw inbound mail is purged after its retention period; what still waits to be processed is
+kept, and quarantined mail nobody handled goes after its own (shorter) period."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def mails(db):  # type: ignore[no-untyped-def]
         "old_unknown": stored(InboundStatus.UNKNOWN_SENDER, age_days=95),
         "recent_reply": stored(InboundStatus.REPLY_ADDED, age_days=89),
         "old_quarantined": stored(InboundStatus.QUARANTINED, age_days=400),
+        "recent_quarantined": stored(InboundStatus.QUARANTINED, age_days=20),
         "old_unprocessed": stored(InboundStatus.RECEIVED, age_days=400, processed=False),
     }
 
@@ -42,19 +44,19 @@ def remaining() -> set[int]:
 
 
 def test_processed_mail_older_than_the_retention_is_deleted_quarantine_and_waiting_mail_kept(mails, settings):
-    assert settings.INBOUND_RETENTION_DAYS == 90  # the default
+    assert (settings.INBOUND_RETENTION_DAYS, settings.INBOUND_QUARANTINE_RETENTION_DAYS) == (90, 30)  # the defaults
     AutoAnswer.objects.create(
         address="a@example.org", day=(timezone.now() - timedelta(days=120)).date(), kind="x", created_at=timezone.now()
     )
     AutoAnswer.objects.create(address="a@example.org", day=timezone.now().date(), kind="x", created_at=timezone.now())
-    assert purge_inbound_mail(now=timezone.now(), batch=2) == 3
-    assert remaining() == {mails[k].pk for k in ("recent_reply", "old_quarantined", "old_unprocessed")}
+    assert purge_inbound_mail(now=timezone.now(), batch=2) == 4
+    assert remaining() == {mails[k].pk for k in ("recent_reply", "recent_quarantined", "old_unprocessed")}
     assert AutoAnswer.objects.count() == 1
     assert purge_inbound_mail(now=timezone.now()) == 0  # running again changes nothing
 
 
-def test_a_quarantined_mail_is_purged_only_once_handled_counting_from_then(mails, desk):
-    quarantined = mails["old_quarantined"]
+def test_a_handled_quarantined_mail_counts_from_when_it_was_handled(mails, desk):
+    quarantined = mails["recent_quarantined"]
     InboundMail.objects.filter(pk=quarantined.pk).update(
         raw=b"From: someone@example.org\r\nTo: soporte@tierdesk.localhost\r\nSubject: x\r\n\r\nbody"
     )
@@ -66,13 +68,22 @@ def test_a_quarantined_mail_is_purged_only_once_handled_counting_from_then(mails
     assert quarantined.pk not in remaining()
 
 
+def test_unhandled_quarantine_is_deleted_after_its_own_period(mails, settings):
+    settings.INBOUND_RETENTION_DAYS = 3650
+    settings.INBOUND_QUARANTINE_RETENTION_DAYS = 10
+    assert purge_inbound_mail(now=timezone.now()) == 2
+    assert mails["old_quarantined"].pk not in remaining() and mails["recent_quarantined"].pk not in remaining()
+    assert mails["old_unprocessed"].pk in remaining()  # never processed: kept whatever its age
+
+
 def test_the_setting_and_the_command_choose_the_period(mails, settings):
     settings.INBOUND_RETENTION_DAYS = 365
+    settings.INBOUND_QUARANTINE_RETENTION_DAYS = 3650
     assert purge_inbound_mail(now=timezone.now()) == 0
     out = StringIO()
     call_command("purge_inbound_mail", "--days", "30", stdout=out)
     assert "Deleted 4 inbound message(s) processed more than 30 days ago." in out.getvalue()
-    assert remaining() == {mails[k].pk for k in ("old_quarantined", "old_unprocessed")}
+    assert remaining() == {mails[k].pk for k in ("old_quarantined", "recent_quarantined", "old_unprocessed")}
     with pytest.raises(CommandError, match="at least 1"):
         call_command("purge_inbound_mail", "--days", "0")
 
@@ -82,6 +93,6 @@ def test_the_scheduler_runs_the_purge_every_day(mails, django_capture_on_commit_
     assert (job.every_seconds, job.task) == (86400, purge_task)
     with django_capture_on_commit_callbacks() as fired:
         assert "purge_inbound_mail" in fire_due_jobs(timezone.now().timestamp())
-    [enqueue] = [callback for callback in fired if getattr(callback, "__self__", None) is purge_task]
-    assert enqueue().return_value == 3  # what the scheduler enqueued, run by the (immediate) worker
-    assert remaining() == {mails[k].pk for k in ("recent_reply", "old_quarantined", "old_unprocessed")}
+    [enqueue] = [callback for callback in fired if callback.args[0].task is purge_task]
+    enqueue()  # what the scheduler enqueues, run by the (immediate) worker
+    assert remaining() == {mails[k].pk for k in ("recent_reply", "recent_quarantined", "old_unprocessed")}

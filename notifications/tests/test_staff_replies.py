@@ -164,3 +164,16 @@ def test_staff_who_may_not_see_the_ticket_are_refused_and_told_never_applied(
 
     assert reprocess_inbound_mail(inbound, now=timezone.now()).status == InboundStatus.QUARANTINED
     assert len(sink.messages) == 1
+
+
+def test_staff_on_the_desks_own_domain_answer_by_mail_too(desk, open_incident, now, sink, listener):
+    """As in the demo and by default: staff addresses on the inbound domain are people, not the desk."""
+    desk.l1.email = "tecnico@tierdesk.localhost"
+    desk.l1.save(update_fields=["email"])
+    ticket = actions.assign_ticket(open_incident(now=now), assignee=desk.l1, actor=desk.l1, now=now)
+    notification = customer_writes(desk, ticket, sink)
+    answer(listener, notification, sender=desk.l1.email, body="Revisado; ya funciona.")
+    inbound = InboundMail.objects.get()
+    assert (inbound.status, inbound.reason) == (InboundStatus.REPLY_ADDED, "public reply by staff")
+    last = ticket.messages.order_by("-id").first()
+    assert last is not None and (last.body, last.author) == ("Revisado; ya funciona.", desk.l1)

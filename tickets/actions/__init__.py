@@ -32,6 +32,7 @@ from tickets.actions.moves import (
 )
 from tickets.actions.opening import TICKET_NUMBER_START, open_ticket
 from tickets.actions.ownership import assign_ticket, claim_ticket
+from tickets.actions.routing import priority_set_by_a_person, set_priority, set_team
 from tickets.actions.sla import recompute_sla_due_times, record_sla_milestone, refresh_sla_next_check
 from tickets.actions.status import (
     can_be_scored,
@@ -64,6 +65,7 @@ __all__ = [
     "open_incident_from",
     "open_ticket",
     "pass_to_managed_services",
+    "priority_set_by_a_person",
     "record_event",
     "record_sla_milestone",
     "recompute_sla_due_times",
@@ -73,6 +75,8 @@ __all__ = [
     "resolve_by_desk",
     "resolve_ticket",
     "score_ticket",
+    "set_priority",
+    "set_team",
     "transfer_to_assistance",
     "wait_for_customer",
     "works_on",

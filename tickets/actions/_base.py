@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from levels.models import Category, LevelCode, SupportLevel, Team
 from sla import clock as sla_clock
-from tickets import dispatch
+from tickets import acting, dispatch
 from tickets.errors import Forbidden, InvalidInput, NotFound
 from tickets.markdown import render_markdown
 from tickets.models import (
@@ -47,6 +47,7 @@ def _now(now: datetime | None) -> datetime:
 
 def _record(ticket: Ticket, kind: EventKind, *, actor: User | None, now: datetime, **data: Any) -> TicketEvent:
     """Write an audit event, queued for dispatch (``tickets.dispatch``) once the transaction commits."""
+    data = {**data, **acting.marker()}  # an automation's changes say so (``tickets.acting``)
     event = TicketEvent.objects.create(ticket=ticket, actor=actor, kind=kind, data=data, created_at=now)
     dispatch.pending(event.pk)
     return event

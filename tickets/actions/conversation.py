@@ -31,7 +31,7 @@ from tickets.models import Channel, EventKind, Message, Sender, Status, Ticket
 def reply(
     ticket: Ticket,
     *,
-    actor: User,
+    actor: User | None,
     body: str,
     now: datetime | None = None,
     attachments: Sequence[UploadedFile] = (),

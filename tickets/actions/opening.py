@@ -11,9 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, User
 from core.counters import next_value
-from levels.models import Category, SupportLevel, TicketKind
+from levels.models import Category, SupportLevel
 from services.models import Service
 from sla import clock as sla_clock
+from sla import plans
+from sla.models import Priority
+from sla.priority import Urgency, priority_for
 from tickets import dispatch
 from tickets.actions._base import (
     BODY_MAX,
@@ -45,6 +48,8 @@ def open_ticket(
     attachments: Sequence[UploadedFile] = (),
     level: SupportLevel | None = None,
     priority: str | None = None,
+    urgency: str | None = None,
+    services_affected: int = 1,
     in_transaction: Callable[[], None] | None = None,
 ) -> Ticket:
     """Open a ticket for a customer, from the Manager, a direct link, the phone, e-mail, the API or monitoring.
@@ -53,6 +58,10 @@ def open_ticket(
     worked out first; the write transaction then holds only the statements, so on SQLite the
     database's single write lock is held as briefly as it can be. ``in_transaction`` is called
     first inside that transaction (the API counts the call against its rate limit there).
+
+    The priority, unless given, follows impact × urgency (``sla.priority``): ``urgency`` is the
+    customer's answer on the incident form ("is your service completely down?"). The ticket
+    keeps the customer's support plan, whose target for its level and priority sets its clock.
     """
     now = _now(now)
     if actor is not None and actor.is_customer and actor.organisation_id != organisation.pk:
@@ -73,8 +82,18 @@ def open_ticket(
         subject, field="subject", code="subject_required", message=_("Write a subject."), maximum=SUBJECT_MAX
     )
     body = _text(body, field="body", code="body_required", message=_("Describe the problem."), maximum=BODY_MAX)
+    if priority is not None and priority not in Priority.values:
+        raise InvalidInput("priority_invalid", _("Unknown priority."), field="priority")
+    if urgency not in (None, "", *Urgency):
+        raise InvalidInput("urgency_invalid", _("Choose how badly the service is affected."), field="urgency")
     uploads = clean_uploads(attachments)
     level = level or category.level
+    priority = priority or priority_for(
+        category.kind,
+        urgency=urgency or None,
+        service_live=service.status == "active" if service is not None else None,
+        services_affected=services_affected,
+    )
     ticket = Ticket(
         organisation=organisation,
         requester=requester,
@@ -85,7 +104,8 @@ def open_ticket(
         subject=subject,
         channel=channel,
         status=Status.NEW,
-        priority=priority or ("high" if category.kind == TicketKind.INCIDENT else "normal"),
+        priority=priority,
+        support_plan=plans.plan_code_for(organisation.pk),
         team=_default_team(level, category),
         last_message_from=Sender.SYSTEM if channel == Channel.MONITORING else Sender.CUSTOMER,
         created_at=now,
@@ -111,6 +131,8 @@ def open_ticket(
         "category": category.code,
         "channel": channel,
         "service": service.reference if service else None,
+        "priority": priority,
+        "urgency": urgency or None,
     }
     event = TicketEvent(ticket=ticket, actor=actor, kind=EventKind.CREATED, data=data, created_at=now)
     with transaction.atomic():

@@ -35,7 +35,7 @@ def claim_ticket(ticket: Ticket, *, actor: User, now: datetime | None = None) ->
 
 
 @transaction.atomic
-def assign_ticket(ticket: Ticket, *, assignee: User | None, actor: User, now: datetime | None = None) -> Ticket:
+def assign_ticket(ticket: Ticket, *, assignee: User | None, actor: User | None, now: datetime | None = None) -> Ticket:
     """Give the ticket to a member of staff of its level (or take it away with ``None``)."""
     now = _now(now)
     _require_level(actor, ticket)

@@ -126,3 +126,33 @@ def test_events_a_dead_worker_claimed_run_again_before_they_count_as_late(
     assert work(client)[0] == 200
     assert dispatch.drain(now=now) == 1
     assert not PendingDispatch.objects.exists()
+
+
+def test_pending_mail_inbound_mail_and_probe_runs_are_seen_whatever_the_task_backend(
+    client: Client, desk: Any, open_incident: Any
+) -> None:
+    """With Celery there are no task rows to count; the work the tasks carry is counted instead."""
+    from notifications.actions import notify, receive_raw_mail
+    from notifications.models import Delivery, InboundMail
+    from triage.models import ProbeRun, Trigger
+
+    fire_due_jobs(time.time())
+    client.force_login(desk.supervisor)
+    now = timezone.now()
+    lost = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": []}}
+    with override_settings(TASKS=lost):  # the broker took nothing
+        notify(event="staff_alert", recipients=["ops@example.org"], context={"title": "x", "text": "y"}, now=now)
+        receive_raw_mail(b"From: a@example.es\r\n\r\nhola\r\n", envelope_from="a@example.es", envelope_to=[], now=now)
+    ticket = open_incident(now=now)
+    ProbeRun.objects.create(ticket=ticket, trigger=Trigger.RERUN, incident_type="unreachable", created_at=now)
+    status, body = work(client)
+    assert status == 200 and body["tasks"] is None
+    assert (body["mail"]["waiting"], body["inbound"]["waiting"], body["probes"]["waiting"]) == (1, 1, 1), body
+    Delivery.objects.update(created_at=now - timedelta(minutes=6))
+    InboundMail.objects.update(received_at=now - timedelta(minutes=6))
+    ProbeRun.objects.update(status="running", started_at=now - timedelta(minutes=6))
+    status, body = work(client)
+    assert status == 503
+    assert {p["code"] for p in body["problems"]} == {"mail_late", "inbound_late", "probes_late"}
+    assert body["probes"] == {"waiting": 0, "running": 1, "oldest_seconds": body["probes"]["oldest_seconds"]}
+    assert body["probes"]["oldest_seconds"] >= 300
