@@ -96,7 +96,12 @@ def open_pages(chromium: Any, base: str, user: Any, paths: list[str]) -> dict[st
     context.add_cookies([{"name": "sessionid", "value": session(user), "domain": host, "path": "/"}])
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     found: dict[str, Any] = {}
     try:
         for path in paths:
