@@ -91,6 +91,10 @@ ACCESS: dict[str, Rule] = {
     "console:cti_event": signed("POST", "/console/cti/events/"),
     "console:search": Rule("GET", "/console/search/?q=servidor", STAFF),
     "console:dashboard": Rule("GET", "/console/dashboard/", SUPERVISOR),
+    # automations (supervisors write the rules)
+    "automations:list": Rule("GET", "/console/automations/", SUPERVISOR),
+    "automations:new": Rule("GET", "/console/automations/new/", SUPERVISOR),
+    "automations:edit": Rule("GET", "/console/automations/0/", NOBODY),  # 404 for the supervisor: no rule 0
     # guides
     "guides:index": Rule("GET", "/guides/", EVERYONE),
     "guides:suggest": Rule("GET", "/guides/suggest/?q=ping", EVERYONE),

@@ -147,7 +147,7 @@ def call(rule: Rule, role: str, world: Any) -> Any:
             headers["Authorization"] = f"Bearer {tokens[role]}"
     else:
         client = _client(role, people)
-    assert rule.path is not None, rule
+    assert rule.path is not None
     path = rule.path.format(**objects)
     if rule.method == "GET":
         return client.get(path, headers=headers)

@@ -97,11 +97,11 @@ def open_pages(chromium: Any, base: str, user: Any, paths: list[str]) -> dict[st
     page = context.new_page()
     dialogs: list[str] = []
 
-    def refuse(dialog: Any) -> None:
+    def on_dialog(dialog: Any) -> None:
         dialogs.append(dialog.message)
         dialog.dismiss()
 
-    page.on("dialog", refuse)
+    page.on("dialog", on_dialog)
     found: dict[str, Any] = {}
     try:
         for path in paths:
