@@ -31,6 +31,8 @@ STAFF = LOGGED_IN - CUSTOMERS
 SUPERVISOR = frozenset({"supervisor"})
 BILLING = frozenset({"supervisor", "billing"})
 TRIAGE_STAFF = frozenset({"l1", "l2", "l2_commercial", "supervisor"})  # who moves tickets between levels
+COMMERCIAL = frozenset({"l2_commercial", "supervisor"})  # who drafts and sends quotes
+SCHEDULERS = frozenset({"l2_commercial", "l3", "supervisor", "billing"})  # who schedules a paid intervention
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ ACCESS: dict[str, Rule] = {
     "home": Rule("GET", "/", LOGGED_IN),
     "health": Rule("GET", "/health/", EVERYONE),
     "health-work": Rule("GET", "/health/work/", STAFF, answers_503=True),  # 503: work is late
+    "metrics": Rule("GET", "/metrics", STAFF),  # and the health token, for Prometheus
     # accounts
     "accounts:login": Rule("GET", "/accounts/login/", EVERYONE),
     "accounts:login_code": Rule("GET", "/accounts/login/code/", NOBODY),  # without a login under way: to login
@@ -78,6 +81,16 @@ ACCESS: dict[str, Rule] = {
     "portal:ticket_reopen": Rule("POST", "/manager/support/tickets/{ticket}/reopen/", A),
     "portal:ticket_score": Rule("POST", "/manager/support/tickets/{ticket}/score/", A),
     "portal:attachment": Rule("GET", "/manager/support/tickets/{ticket}/attachments/{attachment}/", A),
+    # the account's contacts, managed by its owner (customers A and B each own their organisation);
+    # ``{person}`` is customer A herself
+    "portal:contacts": Rule("GET", "/manager/contacts/", CUSTOMERS),
+    "portal:contact_new": Rule("GET", "/manager/contacts/new/", CUSTOMERS),
+    "portal:contact_edit": Rule("GET", "/manager/contacts/{person}/", A),
+    "portal:contact_active": Rule("POST", "/manager/contacts/{person}/active/", A),
+    # a person's data: their own exports; staff on a customer's behalf
+    "privacy:mine": Rule("GET", "/privacy/", LOGGED_IN),
+    "privacy:download": Rule("GET", None, A),  # an export exists once its task ran: privacy/tests/test_privacy.py
+    "privacy:person": Rule("GET", "/privacy/people/{person}/", STAFF),
     # the agents' console
     "console:queue": Rule("GET", "/console/", STAFF),
     "console:bulk": Rule("POST", "/console/bulk/", STAFF),
@@ -120,11 +133,13 @@ ACCESS: dict[str, Rule] = {
     "infogerencia:staff_draft": Rule("POST", "/infogerencia/console/tickets/{ticket}/quote/", STAFF),
     "infogerencia:staff_quote": Rule("GET", "/infogerencia/console/quotes/{quote}/", STAFF),
     "infogerencia:staff_add_line": Rule("POST", "/infogerencia/console/quotes/{quote}/lines/", STAFF),
-    "infogerencia:staff_remove_line": Rule("POST", "/infogerencia/console/quotes/{quote}/lines/1/remove/", STAFF),
+    "infogerencia:staff_remove_line": Rule(
+        "POST", "/infogerencia/console/quotes/{quote}/lines/1/remove/", COMMERCIAL
+    ),
     "infogerencia:staff_terms": Rule("POST", "/infogerencia/console/quotes/{quote}/terms/", STAFF),
-    "infogerencia:staff_send": Rule("POST", "/infogerencia/console/quotes/{quote}/send/", STAFF),
+    "infogerencia:staff_send": Rule("POST", "/infogerencia/console/quotes/{quote}/send/", COMMERCIAL),
     "infogerencia:staff_confirm_payment": Rule("POST", "/infogerencia/console/quotes/{quote}/payment/", STAFF),
-    "infogerencia:staff_schedule": Rule("POST", "/infogerencia/console/quotes/{quote}/schedule/", STAFF),
+    "infogerencia:staff_schedule": Rule("POST", "/infogerencia/console/quotes/{quote}/schedule/", SCHEDULERS),
     "infogerencia:staff_move": Rule("POST", "/infogerencia/console/quotes/{quote}/move/", STAFF),
     "infogerencia:staff_report": Rule("POST", "/infogerencia/console/quotes/{quote}/report/", STAFF),
     "infogerencia:staff_done": Rule("POST", "/infogerencia/console/quotes/{quote}/done/", STAFF),

@@ -113,6 +113,7 @@ def world(desk, catalogue):  # type: ignore[no-untyped-def]
         "invoice": invoice.number,
         "credential": pending.key.validation_token,
         "token_id": 0,
+        "person": desk.lucia.pk,
     }
     return people, tokens, objects
 
