@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from conftest import screenshot
 from core import signing
@@ -56,7 +57,7 @@ def test_a_call_to_the_assistance_line(live_server, desk, chromium, settings, ca
     page.locator("#pending-call").wait_for(state="visible")
     assert "+34622333444" in page.locator("#pending-call").inner_text()
     assert call_event(live_server, event="answered", digits="pg2468-ovh", **call)["state"] == "answered"
-    page.wait_for_function("document.querySelector('#id_customer_identifier').value === 'pg2468-ovh'")
+    expect(page.locator("#id_customer_identifier")).to_have_value("pg2468-ovh")
     assert page.get_by_label("Caller's number").input_value() == "+34622333444"
 
     # She reads out a reference that is not hers: the desk says so and keeps what was typed.

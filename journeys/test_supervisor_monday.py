@@ -71,8 +71,8 @@ def last_week(desk):  # type: ignore[no-untyped-def]
     actions.open_incident_from(
         really_down,
         actor=desk.l2,
-        reason="El VPS no responde",
-        category=desk.category("server_no_ping"),
+        reason="El correo no sale",
+        category=desk.category("mail_cannot_send"),  # an incident type that fits a mail service
         now=madrid(2027, 3, 4, 10, 30),
     )
 

@@ -7,6 +7,7 @@ import time
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import DEMO_PASSWORD, screenshot
 
@@ -184,12 +185,12 @@ def test_the_phone_screen_shows_a_call_as_it_rings_and_fills_the_form_when_answe
     call = {"call_id": "pbx-live", "line": "+34 902 906 033", "caller_number": "+34611222333", "agent": "l1"}
     send_call_event(live_server, event="ringing", digits="lm43", **call)
     status.wait_for(state="visible")
-    page.wait_for_function("document.querySelector('#pending-call [data-call=state_label]').textContent === 'Ringing'")
+    expect(page.locator("#pending-call [data-call=state_label]")).to_have_text("Ringing")
     assert "+34611222333" in status.inner_text() and "lm43" in status.inner_text()
     assert page.get_by_label("Customer identifier").input_value() == ""  # not before it is answered
     page.get_by_label("Subject").fill("Server down")  # the agent starts typing
     send_call_event(live_server, event="answered", digits="lm4321-ovh", **call)
-    page.wait_for_function("document.querySelector('#id_customer_identifier').value === 'lm4321-ovh'")
+    expect(page.locator("#id_customer_identifier")).to_have_value("lm4321-ovh")
     assert page.get_by_label("Caller's number").input_value() == "+34611222333"
     assert "Answered" in status.inner_text() and "lm4321-ovh" in status.inner_text()
     assert page.get_by_label("Subject").input_value() == "Server down"

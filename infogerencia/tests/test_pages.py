@@ -128,7 +128,7 @@ class TestStaffWorkspace:
         paid_page = client.get(f"/infogerencia/console/quotes/{quotes['paid'].number}/").content.decode()
         assert 'name="field_php_version"' in paid_page and 'name="starts_at"' in paid_page
         done_page = client.get(f"/infogerencia/console/quotes/{done.number}/").content.decode()
-        assert invoice.number in done_page and "quote_sent" in done_page
+        assert invoice.number in done_page and "Quote sent" in done_page and "quote_sent" not in done_page
         home = client.get("/infogerencia/console/").content.decode()
         assert quotes["paid"].number in home
 

@@ -449,6 +449,7 @@ def walked(request: pytest.FixtureRequest, settings: Any) -> Callable[..., Scree
             # Bank transfer offered as `make run`'s demo offers it (the customer is shown where to pay).
             settings.TIERDESK_BANK_IBAN = "ES9121000418450200051332"
             settings.TIERDESK_BANK_BIC = "CAIXESBBXXX"
+            settings.TIERDESK_BANK_BENEFICIARY = "tierdesk S.L."  # the provider's legal name
             settings.PUBLIC_URL = live_server.url
             settings.STORAGES = {
                 **settings.STORAGES,

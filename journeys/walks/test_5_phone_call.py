@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from journeys.walks import screens as checks
 from journeys.walks.conftest import LANGUAGES, Walk, languages, load_demo, madrid, on_every_screen, post_signed
@@ -52,7 +53,7 @@ def walk(w: Walk) -> None:
             w.base_url, CTI, {"event": "answered", "digits": "cs9753-ovh", **CALL}, header="X-Tierdesk-Signature"
         )
         assert (status, answer.get("state")) == (200, "answered"), answer
-        agent.wait_for_function("document.querySelector('#id_customer_identifier').value === 'cs9753-ovh'")
+        expect(agent.locator("#id_customer_identifier")).to_have_value("cs9753-ovh")
         assert agent.input_value("#id_caller_number") == "+34622333444"
         options = agent.locator("#id_category option").all_inner_texts()
         w.step(agent, "answered", options=options)

@@ -81,7 +81,7 @@ class TestTicketEvents:
         """Automatic triage's message is stored as a code: the e-mail words it in the recipient's
         language when it is sent, not in the language of whoever set it off."""
         type(desk.lucia).objects.filter(pk=desk.lucia.pk).update(language="fr")
-        ticket = open_incident(category=desk.category("mail_cannot_send"), service=desk.server)
+        ticket = open_incident(category=desk.category("server_no_ping"), service=desk.server)
         mail.outbox.clear()
         actions.transfer_to_assistance(
             ticket,
