@@ -134,7 +134,7 @@ ACCESS: dict[str, Rule] = {
     "infogerencia:staff_quote": Rule("GET", "/infogerencia/console/quotes/{quote}/", STAFF),
     "infogerencia:staff_add_line": Rule("POST", "/infogerencia/console/quotes/{quote}/lines/", STAFF),
     "infogerencia:staff_remove_line": Rule(
-        "POST", "/infogerencia/console/quotes/{quote}/lines/1/remove/", COMMERCIAL
+        "POST", "/infogerencia/console/quotes/{quote}/lines/{line}/remove/", COMMERCIAL
     ),
     "infogerencia:staff_terms": Rule("POST", "/infogerencia/console/quotes/{quote}/terms/", STAFF),
     "infogerencia:staff_send": Rule("POST", "/infogerencia/console/quotes/{quote}/send/", COMMERCIAL),

@@ -114,6 +114,7 @@ def world(desk, catalogue):  # type: ignore[no-untyped-def]
         "credential": pending.key.validation_token,
         "token_id": 0,
         "person": desk.lucia.pk,
+        "line": quote.lines.values_list("pk", flat=True).first() or 0,
     }
     return people, tokens, objects
 
