@@ -206,3 +206,29 @@ def screenshot(page: Any, name: str) -> None:
     """Keep what the page looked like in test-artifacts/ (CI keeps the folder)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _seeded_rows_back_after_a_flush(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """After a module whose tests flush the database (transactional tests, the live server), put
+    back the rows the migrations seed (the guide's routing rules, the intervention catalogue), so
+    that the tests after it on the same worker read the database as migrated."""
+    yield
+    flushing = {"transactional_db", "live_server"}
+    if not any(
+        getattr(item, "module", None) is request.module and flushing & set(getattr(item, "fixturenames", ()))
+        for item in request.session.items
+    ):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from infogerencia.models import InterventionType
+    from triage.routing import invalidate_rules
+
+    with django_db_blocker.unblock():
+        importlib.import_module("triage.migrations.0002_guide_rules").seed(apps, None)
+        if not InterventionType.objects.exists():
+            importlib.import_module("infogerencia.migrations.0002_catalogue").load(apps, None)
+        invalidate_rules()
