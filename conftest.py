@@ -215,10 +215,13 @@ def _seeded_rows_back_after_a_flush(request: pytest.FixtureRequest, django_db_bl
     that the tests after it on the same worker read the database as migrated."""
     yield
     flushing = {"transactional_db", "live_server"}
-    if not any(
-        getattr(item, "module", None) is request.module and flushing & set(getattr(item, "fixturenames", ()))
-        for item in request.session.items
-    ):
+
+    def flushes(item: Any) -> bool:
+        marker = item.get_closest_marker("django_db")
+        transactional = marker is not None and bool(marker.kwargs.get("transaction"))
+        return transactional or bool(flushing & set(getattr(item, "fixturenames", ())))
+
+    if not any(getattr(item, "module", None) is request.module and flushes(item) for item in request.session.items):
         return
     import importlib
 
