@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from infogerencia.pricing import EU_STANDARD_VAT_RATES  # the member states' standard rates, kept once
+
 __all__ = [
     "EU_STANDARD_VAT_RATES",
     "ISO_COUNTRIES",
@@ -47,36 +49,6 @@ __all__ = [
 
 ZERO = Decimal("0")
 
-#: Standard VAT rates of the EU member states, in percent (in force in 2026).
-EU_STANDARD_VAT_RATES: dict[str, Decimal] = {
-    "AT": Decimal("20"),
-    "BE": Decimal("21"),
-    "BG": Decimal("20"),
-    "CY": Decimal("19"),
-    "CZ": Decimal("21"),
-    "DE": Decimal("19"),
-    "DK": Decimal("25"),
-    "EE": Decimal("24"),
-    "ES": Decimal("21"),
-    "FI": Decimal("25.5"),
-    "FR": Decimal("20"),
-    "GR": Decimal("24"),
-    "HR": Decimal("25"),
-    "HU": Decimal("27"),
-    "IE": Decimal("23"),
-    "IT": Decimal("22"),
-    "LT": Decimal("21"),
-    "LU": Decimal("17"),
-    "LV": Decimal("21"),
-    "MT": Decimal("18"),
-    "NL": Decimal("21"),
-    "PL": Decimal("23"),
-    "PT": Decimal("23"),
-    "RO": Decimal("21"),
-    "SE": Decimal("25"),
-    "SI": Decimal("22"),
-    "SK": Decimal("23"),
-}
 
 #: ISO 3166-1 alpha-2 codes of every country and territory, plus the exceptionally reserved
 #: ``IC`` (Canary Islands), ``EA`` (Ceuta, Melilla), ``XI`` (Northern Ireland, for VAT) and
